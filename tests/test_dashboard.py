@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -170,24 +171,51 @@ def helper(tmp_path_factory):
     log.close()
 
 
+class ChromiumThread:
+    """Debian's Chromium, driven from a thread of its own.
+
+    Playwright's sync API allows one running instance per thread, and the end-to-end tests in
+    tests/browser keep theirs open for the whole session; with a thread of their own these tests
+    do not depend on whether those ran first. Every Playwright call happens in that thread.
+    """
+
+    def __init__(self):
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-chromium")
+        self._thread.submit(self._launch).result()
+
+    def _launch(self):
+        self._playwright = sync_playwright().start()
+        self._chromium = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+
+    def run(self, scenario, *args, viewport=(1280, 900)):
+        """scenario(page, *args) on a fresh page; console errors are collected in page.console_errors."""
+        return self._thread.submit(self._on_new_page, scenario, args, viewport).result()
+
+    def _on_new_page(self, scenario, args, viewport):
+        context = self._chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        try:
+            page = context.new_page()
+            page.console_errors = []
+            page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+            page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+            return scenario(page, *args)
+        finally:
+            context.close()
+
+    def close(self):
+        def stop():
+            self._chromium.close()
+            self._playwright.stop()
+
+        self._thread.submit(stop).result()
+        self._thread.shutdown()
+
+
 @pytest.fixture(scope="module")
-def browser():
-    # Debian's Chromium (tests/run-all.sh installs it); Playwright's own download is not used.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
+def chromium():
+    browser = ChromiumThread()
+    yield browser
+    browser.close()
 
 
 def post_event(url, event_type, category):
@@ -201,7 +229,10 @@ def post_event(url, event_type, category):
         return response.status
 
 
-def test_typing_in_the_playground_highlights_and_rewrites(helper, page):
+def test_typing_in_the_playground_highlights_and_rewrites(helper, chromium):
+    chromium.run(_type_in_the_playground, helper)
+
+def _type_in_the_playground(page, helper):
     page.goto(helper + "/")
     page.locator("#author").fill("Sanne de Boer")
     page.locator("#reply").press_sequentially(RISKY_NL, delay=5)
@@ -223,7 +254,10 @@ def test_typing_in_the_playground_highlights_and_rewrites(helper, page):
     assert page.console_errors == []
 
 
-def test_a_house_rule_fires_in_the_playground_and_is_in_the_catalogue(helper, page):
+def test_a_house_rule_fires_in_the_playground_and_is_in_the_catalogue(helper, chromium):
+    chromium.run(_fire_a_house_rule, helper)
+
+def _fire_a_house_rule(page, helper):
     page.goto(helper + "/")
     page.locator("#reply").press_sequentially("Helaas pindakaas, de actie is voorbij.", delay=5)
     page.wait_for_selector('#highlighted mark[data-rule="house-helaas-pindakaas"]', timeout=WAIT_MS)
@@ -236,7 +270,10 @@ def test_a_house_rule_fires_in_the_playground_and_is_in_the_catalogue(helper, pa
     assert page.console_errors == []
 
 
-def test_the_rule_catalogue_is_searchable(helper, page):
+def test_the_rule_catalogue_is_searchable(helper, chromium):
+    chromium.run(_search_the_rules, helper)
+
+def _search_the_rules(page, helper):
     page.goto(helper + "/")
     expect(page.locator("#rule-count")).to_contain_text(" rules", timeout=WAIT_MS)
     everything = page.locator("#rule-list tr").count()
@@ -248,7 +285,10 @@ def test_the_rule_catalogue_is_searchable(helper, page):
     assert impatient_rules and set(impatient_rules) <= set(shown) and len(shown) < everything
 
 
-def test_a_count_rises_after_an_event(helper, page):
+def test_a_count_rises_after_an_event(helper, chromium):
+    chromium.run(_watch_a_count_rise, helper)
+
+def _watch_a_count_rise(page, helper):
     page.goto(helper + "/")
     expect(page.locator("#chart-days svg")).to_have_count(1, timeout=WAIT_MS)
     before = int(page.locator("#count-post-held").get_attribute("data-count"))
@@ -278,7 +318,7 @@ def test_a_count_rises_after_an_event(helper, page):
         page.screenshot(path=str(Path(SCREENSHOTS) / "dashboard.png"), full_page=True)
 
 
-def test_the_audit_report_opens_from_disk_without_any_network(browser, tmp_path):
+def test_the_audit_report_opens_from_disk_without_any_network(chromium, tmp_path):
     export = tmp_path / "export.csv"
     lines = ["text;agent;customer;date"]
     for number, (text, agent, customer) in enumerate(AUDIT_SAMPLE * 2):
@@ -291,8 +331,10 @@ def test_the_audit_report_opens_from_disk_without_any_network(browser, tmp_path)
                          "--author-column", "customer",
                          "--house-rules", str(EXAMPLE_HOUSE_RULES), "-o", str(report)]) == 1
 
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
+    chromium.run(_open_the_report, report, viewport=(1100, 900))
+
+
+def _open_the_report(page, report):
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(report.as_uri())
@@ -300,14 +342,17 @@ def test_the_audit_report_opens_from_disk_without_any_network(browser, tmp_path)
     assert page.locator("svg.chart").count() >= 2
     assert page.locator("mark").count() >= 1
     assert requests == [report.as_uri()]
+    assert page.console_errors == []
     if SCREENSHOTS:
         # The top of the report: verdicts, charts, the first findings (the whole page is very long).
         page.screenshot(path=str(Path(SCREENSHOTS) / "report.png"), full_page=True,
                         clip={"x": 0, "y": 0, "width": 1100, "height": 2100})
-    context.close()
 
 
-def test_a_broken_house_rules_file_shows_its_line_and_the_last_good_rules_stay(helper, page):
+def test_a_broken_house_rules_file_shows_its_line_and_the_last_good_rules_stay(helper, chromium):
+    chromium.run(_break_and_fix_the_house_rules, helper)
+
+def _break_and_fix_the_house_rules(page, helper):
     with urllib.request.urlopen(f"{helper}/v1/house-rules", timeout=5) as response:
         path = Path(json.load(response)["path"])
     original = path.read_text(encoding="utf-8")

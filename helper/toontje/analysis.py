@@ -17,7 +17,7 @@ from . import LANGUAGES
 from .context import addressee_from_author, is_pure_anger, mentions_name, register_of
 from .language import detect_language
 from .rules import Catalogue, PatternSet, Rule, WordIndex, load_catalogue
-from .sentiment import NEGATIVE_WORDS, Sentiment, sentiment
+from .sentiment import EMPTY_TALLY, NEGATIVE_WORDS, Sentiment, Tally, tally
 from .text import Token, Utf16Offsets, machine_spans, quoted_spans, reported_spans, split_sentences, tokenize
 
 _QUOTE_PLACEHOLDER = ' "'  # stands in the word stream for words that are not the agent's own
@@ -123,10 +123,10 @@ class Document:
     this stream (see rules.py).
     """
 
-    def __init__(self, text: str, lang: str):
+    def __init__(self, text: str, lang: str, tokens: list[Token] | None = None):
         self.text = text
         self.lang = lang
-        self.tokens = tokenize(text)
+        self.tokens = tokenize(text) if tokens is None else tokens
         self.sentences = split_sentences(text, self.tokens)
         # Not the agent's own words: what they quote or report the customer saying, and links,
         # e-mail addresses, @handles.
@@ -185,7 +185,7 @@ class Document:
         for word, offset in zip(self.words, self.word_offsets):
             positions.setdefault(word.norm.replace(",", "."), []).append(offset)
         self.word_index = WordIndex(positions)
-        self._sentence_polarity: dict[int, float] = {}
+        self._tallies: list[Tally] | None = None
 
     def _tokens_in(self, spans: list[tuple[int, int]]) -> frozenset[int]:
         """Start offsets of the tokens that overlap any of the (sorted) spans, in one sweep."""
@@ -216,11 +216,23 @@ class Document:
     def has(self, patterns: PatternSet) -> bool:
         return patterns.search(self.stream, self.word_index)
 
+    def _sentence_tallies(self) -> list[Tally]:
+        # Each sentence of the agent's own words is scored once; the whole-reply sentiment
+        # is derived from the same tallies (see mood), so TextBlob reads the text only once.
+        if self._tallies is None:
+            self._tallies = [tally(self.own_text[span.start:span.end], self.lang) for span in self.sentences]
+        return self._tallies
+
     def sentence_polarity(self, sentence: int) -> float:
-        if sentence not in self._sentence_polarity:
-            span = self.sentences[sentence]
-            self._sentence_polarity[sentence] = sentiment(self.own_text[span.start:span.end], self.lang).polarity
-        return self._sentence_polarity[sentence]
+        return self._sentence_tallies()[sentence].sentiment().polarity
+
+    @property
+    def mood(self) -> Sentiment:
+        """Sentiment of the agent's own words in the whole text."""
+        total = EMPTY_TALLY
+        for part in self._sentence_tallies():
+            total = total + part
+        return total.sentiment()
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.words[first].start, self.words[last].end
@@ -346,7 +358,7 @@ def _missing_signal(rule: Rule, doc: Document, context: _ContextView, catalogue:
     comment = context.comment_doc
     triggered = _has_any(comment, params["when_comment"], catalogue)
     if not triggered and params["comment_polarity_below"] > -1.0:
-        triggered = sentiment(comment.own_text, context.lang).polarity < params["comment_polarity_below"]
+        triggered = comment.mood.polarity < params["comment_polarity_below"]
     if not triggered:
         return []
     if _has_any(comment, params["unless_comment"], catalogue) or _has_any(doc, params["unless_reply"], catalogue):
@@ -478,11 +490,12 @@ def analyze(
     `catalogues` replaces the built-in catalogue of a language (e.g. merged with house rules).
     Deterministic: the same input always gives the same findings in the same order.
     """
-    lang = resolve_language(text, lang)
+    tokens = tokenize(text)
+    lang = detect_language(text, tokens) if lang == "auto" else resolve_language(text, lang)
     catalogue = (catalogues or {}).get(lang) or load_catalogue(lang)
-    doc = Document(text, lang)
+    doc = Document(text, lang, tokens)
     findings = _merge(find_all(doc, context, catalogue))
-    mood = sentiment(doc.own_text, lang)
+    mood = doc.mood
     if any(finding.severity == "warn" for finding in findings):
         verdict = "warn"
     elif findings:

@@ -8,7 +8,7 @@ because most agents write Dutch.
 
 from __future__ import annotations
 
-from .text import tokenize
+from .text import Token, tokenize
 
 _DUTCH = frozenset(
     """de het een en van dat niet je jij jou jouw u uw jullie wij ons onze zijn hebben heeft hebt
@@ -28,10 +28,13 @@ _ENGLISH = frozenset(
 )
 
 
-def detect_language(text: str) -> str:
-    """Return "en" when English function words clearly outnumber Dutch ones, otherwise "nl"."""
+def detect_language(text: str, tokens: list[Token] | None = None) -> str:
+    """Return "en" when English function words clearly outnumber Dutch ones, otherwise "nl".
+
+    `tokens`: text.tokenize(text) when the caller has them already.
+    """
     dutch = english = 0
-    for token in tokenize(text):
+    for token in tokenize(text) if tokens is None else tokens:
         if token.kind != "word":
             continue
         if token.norm in _DUTCH:

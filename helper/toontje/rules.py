@@ -6,10 +6,15 @@ A catalogue file has:
     [macros]     name -> pattern text, used as {name} inside patterns
     [signals]    name -> list of patterns; named cues the context detectors look for
                  ("empathy", "private_channel", "complaint", ...)
-    [[rule]]     one table per rule (see RULE_KEYS)
+    [[rule]]     one table per rule: id, category, message, description, must_fire,
+                 must_not_fire, and either `patterns` (+ `unless` patterns that cancel a
+                 match in the same sentence, `statements_only` / `questions_only`) or a
+                 `detector` with `params` (see DETECTOR_PARAMS); optional severity
+                 (+ severity_reason) and replacements.
 
-Pattern language (matched per sentence on folded words: lower case, no accents,
-punctuation and emoji ignored, text the agent quotes masked out):
+Pattern language (matched per sentence on folded words: lower case, no accents, most
+punctuation ignored; words the agent quotes or reports the customer saying, links and
+@handles are masked out):
 
     word          that word; * is a wildcard inside a word ("schuld*", "*schuld");
                   emoji are words too ("🙄")
@@ -21,11 +26,12 @@ punctuation and emoji ignored, text the agent quotes masked out):
     ..  ..N       a gap of 0 to 3 (or 0 to N) words
     _             exactly one word
     !x  !(a|b)    the next word(s) are NOT x (negative look-ahead)
-    ^  $          start / end of the sentence
+    ^  $          start / end of the sentence (also right after a greeting: "Hoi Sanne, ...")
     {name}        a macro from [macros]
 
-Patterns compile to one regular expression per rule over a space-separated word
-stream, with bounded gaps only, so matching is linear in the length of the reply.
+Each pattern compiles to a regular expression over a space-separated word stream, with
+bounded gaps only, and runs only when one of its anchor words occurs in the reply and
+only where its first word occurs, so matching is linear in the length of the reply.
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Iterator
 from importlib import resources
+from typing import Iterator
 
 from . import LANGUAGES
 from .text import fold
@@ -377,7 +383,15 @@ class WordIndex:
 
     def __init__(self, positions: dict[str, list[int]]):
         self.positions = positions
-        self.words = positions.keys()
+        self.words = frozenset(positions)  # a set: isdisjoint() then walks the smaller side
+        self._prefix_cache: dict[tuple[str, ...], bool] = {}
+
+    def has_prefix(self, prefixes: tuple[str, ...]) -> bool:
+        """Whether any word starts with one of `prefixes` (memoised: patterns share them)."""
+        found = self._prefix_cache.get(prefixes)
+        if found is None:
+            found = self._prefix_cache[prefixes] = any(word.startswith(prefixes) for word in self.words)
+        return found
 
     def prefixed(self, prefix: str) -> Iterator[int]:
         for word, offsets in self.positions.items():
@@ -397,7 +411,7 @@ class _Anchors:
     def present(self, index: WordIndex) -> bool:
         if not self.exact.isdisjoint(index.words):
             return True
-        return any(word.startswith(self.prefixes) for word in index.words) if self.prefixes else False
+        return index.has_prefix(self.prefixes) if self.prefixes else False
 
     def positions(self, index: WordIndex) -> list[int]:
         found = [offset for word in self.exact.intersection(index.words) for offset in index.positions[word]]
@@ -431,9 +445,17 @@ class PatternSet:
 
     sources: tuple[str, ...]
     patterns: tuple[_CompiledPattern, ...]
+    # Every pattern needs one of these words (None: some pattern has no anchor): a text
+    # without any of them skips the whole set in one look-up.
+    anchors: _Anchors | None = field(default=None, compare=False)
+
+    def possible(self, index: WordIndex) -> bool:
+        return self.anchors is None or self.anchors.present(index)
 
     def spans(self, stream: str, index: WordIndex) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) stream offsets of matches, in order of position."""
+        if not self.possible(index):
+            return []
         found = sorted(
             (match.start(), -match.end())
             for pattern in self.patterns
@@ -447,6 +469,8 @@ class PatternSet:
         return spans
 
     def search(self, stream: str, index: WordIndex, start: int = 0, end: int | None = None) -> bool:
+        if not self.possible(index):
+            return False
         end = len(stream) if end is None else end
         return any(next(pattern.matches(stream, index, start, end), None) is not None for pattern in self.patterns)
 
@@ -469,7 +493,15 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
             _Anchors(node.anchors) if node.anchors else None,
             _Anchors(node.start_anchors) if node.start_anchors else None,
         ))
-    return PatternSet(tuple(patterns), tuple(compiled))
+    anchor_sets = [pattern.anchors for pattern in compiled]
+    union = None
+    if anchor_sets and all(anchor_sets):
+        words: set[str] = set()
+        for anchors in anchor_sets:
+            words.update(anchors.exact)
+            words.update(prefix + "*" for prefix in anchors.prefixes)
+        union = _Anchors(frozenset(words))
+    return PatternSet(tuple(patterns), tuple(compiled), union)
 
 
 # --- loading ------------------------------------------------------------------------------

@@ -4,12 +4,36 @@ textblob-nl's PatternAnalyzer (nl). Both work offline from lexicons shipped with
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
-from textblob.en import sentiment as english_lexicon
-from textblob.en.sentiments import pattern_sentiment as english_pattern_sentiment
-from textblob_nl import PatternAnalyzer as DutchAnalyzer
-from textblob_nl.nl import sentiment as dutch_lexicon
+
+def _import_textblob_without_scipy():
+    """Import the TextBlob modules we use while `scipy` is blocked.
+
+    Why: importing textblob imports nltk, whose nltk.metrics.association imports scipy.stats
+    (~65 MB RSS and ~0.9 s at start-up) for collocation statistics that the sentiment
+    analyzers never use. nltk guards that import with try/except ImportError, so a `None`
+    entry in sys.modules (which makes `import scipy` raise ImportError) lets nltk skip it.
+    Only when scipy is not imported already (then blocking it would save nothing and could
+    confuse whoever imported it); the entry is removed again afterwards, so a later
+    `import scipy` elsewhere works normally.
+    """
+    blocked = "scipy" not in sys.modules
+    if blocked:
+        sys.modules["scipy"] = None  # type: ignore[assignment]
+    try:
+        from textblob.en import sentiment as english_lexicon
+        from textblob.en.sentiments import pattern_sentiment as english_pattern_sentiment
+        from textblob_nl import PatternAnalyzer as DutchAnalyzer
+        from textblob_nl.nl import sentiment as dutch_lexicon
+    finally:
+        if blocked and sys.modules.get("scipy", 0) is None:
+            del sys.modules["scipy"]
+    return english_lexicon, english_pattern_sentiment, DutchAnalyzer, dutch_lexicon
+
+
+english_lexicon, english_pattern_sentiment, DutchAnalyzer, dutch_lexicon = _import_textblob_without_scipy()
 
 from .text import fold
 
@@ -47,6 +71,38 @@ def _negative_words(lexicon) -> frozenset[str]:
 # score strongly negative (negating a positive word at most halves it), so detectors that
 # look for strong negativity can skip the analyzer for such text.
 NEGATIVE_WORDS = {"en": _negative_words(english_lexicon), "nl": _negative_words(dutch_lexicon)}
+
+
+class Tally(NamedTuple):
+    """The sums behind a sentiment: TextBlob's polarity is the mean over its assessments
+    (scored words, with their modifiers and negations), so the tallies of the sentences
+    of a text add up to (very nearly) the tally of the whole text."""
+
+    polarity: float  # sum of the assessments' polarities
+    subjectivity: float  # sum of their subjectivities
+    count: int  # number of assessments
+
+    def __add__(self, other: "Tally") -> "Tally":  # type: ignore[override]
+        return Tally(self.polarity + other.polarity, self.subjectivity + other.subjectivity,
+                     self.count + other.count)
+
+    def sentiment(self) -> Sentiment:
+        if not self.count:
+            return NEUTRAL
+        return Sentiment(self.polarity / self.count, self.subjectivity / self.count)
+
+
+EMPTY_TALLY = Tally(0.0, 0.0, 0)
+_LEXICONS = {"en": english_lexicon, "nl": dutch_lexicon}
+
+
+def tally(text: str, lang: str) -> Tally:
+    """The assessment sums of `text`: tally(a) + tally(b) gives the sentiment of both,
+    so a text's sentences are scored once and the whole-text figure derived from them."""
+    if not text.strip():
+        return EMPTY_TALLY
+    assessments = _LEXICONS[lang](text).assessments
+    return Tally(float(sum(a[1] for a in assessments)), float(sum(a[2] for a in assessments)), len(assessments))
 
 
 def sentiment(text: str, lang: str) -> Sentiment:

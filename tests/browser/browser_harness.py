@@ -76,6 +76,8 @@ class Helper:
                                    [sys.executable, "-m", "toontje", "serve", "--host", "127.0.0.1"])
         self.proc: subprocess.Popen | None = None
         self.log = tempfile.TemporaryFile()
+        # The extension counts events; they must land in a throwaway store, not the user's data dir.
+        self.data_dir = tempfile.mkdtemp(prefix="toontje-e2e-data-")
 
     @property
     def url(self) -> str:
@@ -85,6 +87,7 @@ class Helper:
         self.proc = subprocess.Popen(
             [*self.command, "--port", str(self.port)],
             cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "TOONTJE_DATA_DIR": self.data_dir},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

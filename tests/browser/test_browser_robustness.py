@@ -209,9 +209,14 @@ def test_badge_never_steals_focus_or_moves_the_caret(site):
     assert site.wait_badge("warn") == "warn"
     # Edit in the middle of the text while the badge updates.
     site.page.keyboard.press("Home")
+    since = site.now()
     site.page.keyboard.type("Sorry, ")
-    site.wait_badge(["ok", "review", "warn"])
-    site.page.wait_for_timeout(500)  # let the debounced check land
+    # Wait until the debounced check of the edited text has landed on the badge.
+    ext_id = site.box().get_attribute("data-toontje-box")
+    site.page.wait_for_function(
+        "([id, since]) => window.__toontjeBadgeLog.some(([f, s, t]) => f === id && t >= since && s === 'checking')"
+        " && ['ok', 'review', 'warn'].includes(document.querySelector(`[data-toontje-badge][data-toontje-for=\"${id}\"]`).dataset.state)",
+        arg=[ext_id, since], timeout=8000)
     site.page.keyboard.type("maar ")
     site.wait_editor_text("Sorry, maar Dat is uw eigen schuld.")
     assert site.box().evaluate("(el) => el.contains(document.activeElement) || el === document.activeElement")
