@@ -347,3 +347,66 @@ def test_missing_thanks_for_a_report():
     report = Context("Tip: de link in jullie nieuwsbrief werkt niet.")
     assert "missing-thanks" in categories_of(analyze("We passen het aan.", "nl", report))
     assert "missing-thanks" not in categories_of(analyze("Dank je voor de tip! We passen het aan.", "nl", report))
+
+
+# --- constructions added after the first blind measurement (TUNER) --------------------------
+
+@pytest.mark.parametrize("lang, text", [
+    ("nl", "Had u de bijsluiter gelezen, dan was dit niet nodig geweest."),
+    ("nl", "Weet u eigenlijk wel hoe een wasmachine werkt?"),
+    ("nl", "Wij hebben ons keurig aan alle afspraken gehouden."),
+    ("nl", "Zoals al drie keer gezegd: nee."),
+    ("nl", "Daar blijft het bij."),
+    ("nl", "Het is echt niet zo dat wij u iets hebben aangesmeerd."),
+    ("en", "You could have checked that yourself."),
+    ("en", "It says so right on the box."),
+    ("en", "We stuck to our side of the agreement."),
+    ("en", "Some people just love to complain."),
+    ("en", "That's a matter for your bank, not for us."),
+])
+def test_escalating_constructions_warn(lang, text):
+    assert analyze(text, lang).verdict == "warn"
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("nl", "Je pakket is wel degelijk onderweg, geen zorgen! Morgen ligt het bij je."),
+    ("nl", "Nee meneer, u hoeft niets te betalen."),
+    ("nl", "U heeft zelf niets verkeerd gedaan, het lag aan onze site."),
+    ("nl", "Het ligt niet aan jouw laptop, Sven, maar aan onze website."),
+    ("nl", "Je had je geld gewoon terug moeten krijgen, dat is niet goed gegaan."),
+    ("nl", "Sorry voor de HOOFDLETTERS in ons vorige bericht!"),
+    ("nl", "Knap hoor, gefeliciteerd met je diploma!"),
+    ("en", "Don't blame yourself, Ann. The form was confusing."),
+    ("en", "That's outrageous, Sam, and we're sorry."),
+    ("en", "Honestly, we'd be annoyed too, Kim. Could you DM us?"),
+    ("en", "The office is closed because of the bank holiday."),
+    ("en", "Have you ever tried our oat milk? It's lovely!"),
+])
+def test_traps_stay_quiet(lang, text):
+    assert analyze(text, lang).verdict != "warn"
+
+
+def test_whole_reply_sentiment_is_derived_from_the_sentences():
+    from toontje.sentiment import clear_cache, sentiment, tallies
+    text = "Wat een waardeloze service. Maar onze monteur is geweldig! Dat klopt niet."
+    result = analyze(text, "nl")
+    # The figure derived from per-sentence tallies matches TextBlob on the whole reply.
+    assert result.sentiment.polarity == pytest.approx(sentiment(text, "nl").polarity, abs=0.05)
+    clear_cache()
+    sentences = ["Wat een waardeloze service.", "Maar onze monteur is geweldig!", "Dat klopt niet."]
+    batch = tallies(sentences, "nl")
+    clear_cache()
+    assert batch == [tallies([sentence], "nl")[0] for sentence in sentences]
+    assert batch[0].sentiment().polarity < 0 < batch[1].sentiment().polarity
+
+
+def test_sentiment_import_does_not_load_scipy():
+    import subprocess
+    import sys
+    code = "import sys, toontje.analysis; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    # scipy stays importable afterwards (the block is lifted once textblob is loaded).
+    code = "import toontje.analysis, importlib.util; print(importlib.util.find_spec('scipy') is not None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"

@@ -14,13 +14,22 @@ import pytest
 
 from toontje import evaluation as ev
 
-# Quality gate (the lead sets the final values). Issue 2 targets: recall >= 0.95 and false warnings
-# <= 0.05 per language on replies the rules were not written from; <= 0.03 on real brand replies.
-HOLDOUT_MIN_RECALL = 0.95
-HOLDOUT_MAX_FALSE_WARN = 0.05
+# Quality gates: (minimum recall on risky replies, maximum false-warning rate on ok ones) per set and
+# language. Issue 2's targets are recall >= 0.95 and false warnings <= 0.05 on replies the rules were
+# not written from, <= 0.03 on real brand replies.
+# - dev.jsonl and holdout.jsonl have been tuned on (tests/eval/README.md), so they hold the targets.
+# - holdout2.jsonl is blind: its gate sits just under the figures measured when the catalogue last
+#   changed (README, "Evidence"), so a change that loses ground fails; recall is still short of 0.95.
+HOLDOUT2_NL_RECALL = 0.65  # measured 0.698 on 2026-11-23
+HOLDOUT2_EN_RECALL = 0.60  # measured 0.644 on 2026-11-23
+GATES = {
+    ("dev", "nl"): (0.95, 0.05), ("dev", "en"): (0.95, 0.05),
+    ("holdout", "nl"): (0.95, 0.05), ("holdout", "en"): (0.95, 0.05),
+    ("holdout2", "nl"): (HOLDOUT2_NL_RECALL, 0.05), ("holdout2", "en"): (HOLDOUT2_EN_RECALL, 0.05),
+}
 BRAND_MAX_FALSE_WARN = 0.03
 
-HOLDOUT = Path(__file__).parent / "eval" / "holdout.jsonl"
+EVAL_DIR = Path(__file__).parent / "eval"
 PUBLIC_DIR = ev.DEFAULT_PUBLIC_DIR
 
 
@@ -297,9 +306,9 @@ def test_toontje_eval_is_wired_into_the_cli(tiny_file, capsys):
 
 # --- quality gate --------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def holdout_result():
-    return ev.evaluate_file(HOLDOUT)
+@pytest.fixture(scope="module", params=sorted({name for name, _ in GATES}))
+def labelled_result(request):
+    return request.param, ev.evaluate_file(EVAL_DIR / f"{request.param}.jsonl")
 
 
 def no_failures(result):
@@ -307,20 +316,17 @@ def no_failures(result):
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_holdout_recall(holdout_result, lang):
-    no_failures(holdout_result)
-    scores = holdout_result.by_lang[lang]
-    missed = [p.row.id for p in holdout_result.errors if p.row.lang == lang and p.row.label == "risky"]
-    assert scores.recall >= HOLDOUT_MIN_RECALL, f"{lang} recall {scores.recall:.3f}; missed {missed}"
-
-
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_holdout_false_warnings(holdout_result, lang):
-    no_failures(holdout_result)
-    scores = holdout_result.by_lang[lang]
-    wrong = [p.row.id for p in holdout_result.errors if p.row.lang == lang and p.row.label == "ok"]
-    assert scores.false_warning_rate <= HOLDOUT_MAX_FALSE_WARN, \
-        f"{lang} false warnings {scores.false_warning_rate:.3f}: {wrong}"
+def test_recall_and_false_warnings_hold_their_gate(labelled_result, lang):
+    name, result = labelled_result
+    no_failures(result)
+    min_recall, max_false_warn = GATES[name, lang]
+    scores = result.by_lang[lang]
+    # Ids only: the blind set's texts stay unread by whoever tunes the rules.
+    missed = [p.row.id for p in result.errors if p.row.lang == lang and p.row.label == "risky"]
+    wrong = [p.row.id for p in result.errors if p.row.lang == lang and p.row.label == "ok"]
+    assert scores.recall >= min_recall, f"{name}/{lang} recall {scores.recall:.3f}; missed {missed}"
+    assert scores.false_warning_rate <= max_false_warn, \
+        f"{name}/{lang} false warnings {scores.false_warning_rate:.3f}: {wrong}"
 
 
 @pytest.mark.skipif(not (PUBLIC_DIR / "brand_replies_en").is_dir(), reason=f"{PUBLIC_DIR} not present")

@@ -9,7 +9,10 @@ import pytest
 
 EVAL_DIR = Path(__file__).parent / "eval"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SETS = {"dev": EVAL_DIR / "dev.jsonl", "holdout": EVAL_DIR / "holdout.jsonl"}
+SETS = {"dev": EVAL_DIR / "dev.jsonl", "holdout": EVAL_DIR / "holdout.jsonl", "holdout2": EVAL_DIR / "holdout2.jsonl"}
+# The letter in each set's row ids: nl-d-001 (dev), nl-h-001 (holdout), nl-b-001 (holdout2).
+ID_LETTERS = {"dev": "d", "holdout": "h", "holdout2": "b"}
+HELD_OUT = ("holdout", "holdout2")
 
 WARN_CATEGORIES = {"argumentative", "attacking", "defensive", "impatient", "dismissive", "emotional"}
 REVIEW_CATEGORIES = {"missing-name", "missing-empathy", "missing-private-channel", "cliche",
@@ -44,7 +47,7 @@ def test_rows_have_the_documented_fields(labelled):
         assert row["lang"] in ("nl", "en"), where
         assert row["label"] in ("ok", "risky"), where
         assert 0 < len(row["text"].strip()) <= 1000, where
-        assert re.fullmatch(rf"{row['lang']}-{name[0]}-\d{{3}}", row["id"]), f"{where}: id pattern"
+        assert re.fullmatch(rf"{row['lang']}-{ID_LETTERS[name]}-\d{{3}}", row["id"]), f"{where}: id pattern"
         if "context" in row:
             context = row["context"]
             assert isinstance(context, dict) and context, where
@@ -78,13 +81,14 @@ def test_every_warn_category_in_each_language(labelled):
     name, rows = labelled
     for lang in ("nl", "en"):
         seen = Counter(c for r in rows if r["lang"] == lang and r["label"] == "risky" for c in r["categories"])
-        minimum = 8 if name == "holdout" else 3
+        minimum = 8 if name in HELD_OUT else 3
         thin = {c: seen[c] for c in WARN_CATEGORIES if seen[c] < minimum}
         assert not thin, f"{name}/{lang}: too few risky rows for {thin}"
 
 
-def test_holdout_size_and_composition():
-    rows = load(SETS["holdout"])
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_holdout_size_and_composition(name):
+    rows = load(SETS[name])
     assert len(rows) >= 300
     traps = sum(r["trap"] for r in rows)
     assert traps * 3 >= len(rows), f"only {traps} traps in {len(rows)} rows"
@@ -105,10 +109,11 @@ def test_dev_set_size():
     assert {r["lang"] for r in rows} == {"nl", "en"}
 
 
-def test_holdout_does_not_repeat_dev():
-    dev = {normalise(r["text"]) for r in load(SETS["dev"])}
-    repeated = [r["id"] for r in load(SETS["holdout"]) if normalise(r["text"]) in dev]
-    assert not repeated, f"holdout rows also in dev: {repeated}"
+@pytest.mark.parametrize("earlier, later", [("dev", "holdout"), ("dev", "holdout2"), ("holdout", "holdout2")])
+def test_a_later_set_does_not_repeat_an_earlier_one(earlier, later):
+    seen = {normalise(r["text"]) for r in load(SETS[earlier])}
+    repeated = [r["id"] for r in load(SETS[later]) if normalise(r["text"]) in seen]
+    assert not repeated, f"{later} rows also in {earlier}: {repeated}"
 
 
 def normalise(text):

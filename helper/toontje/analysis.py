@@ -17,7 +17,7 @@ from . import LANGUAGES
 from .context import addressee_from_author, is_pure_anger, mentions_name, register_of
 from .language import detect_language
 from .rules import Catalogue, PatternSet, Rule, WordIndex, load_catalogue
-from .sentiment import EMPTY_TALLY, NEGATIVE_WORDS, Sentiment, Tally, tally
+from .sentiment import EMPTY_TALLY, NEGATIVE_WORDS, Sentiment, Tally, tallies
 from .text import Token, Utf16Offsets, machine_spans, quoted_spans, reported_spans, split_sentences, tokenize
 
 _QUOTE_PLACEHOLDER = ' "'  # stands in the word stream for words that are not the agent's own
@@ -87,7 +87,8 @@ _NOT_NAMES = frozenset(
     "natuurlijk tuurlijk nogmaals kortom dus maar en of want eerlijk top super fijn dank bedankt "
     "unfortunately no yes well okay sadly honestly seriously again right sure fine ugh sigh whatever "
     "nope thanks great wow oh ah tjonge jeetje jemig oei oeps ai au auw bah ach och hm hmm o haha hihi lol "
-    "poeh jee gossie oops ouch yikes".split()
+    "poeh jee gossie oops ouch yikes wonderful brilliant fantastic marvellous lovely perfect impressive "
+    "congrats congratulations knap goh".split()
 )
 _LAUGHS_AND_SIGHS = ("haha", "hihi", "pff", "zucht", "lol", "hah")
 _MAX_VOCATIVE_WORDS = 4
@@ -184,7 +185,7 @@ class Document:
         positions: dict[str, list[int]] = {}
         for word, offset in zip(self.words, self.word_offsets):
             positions.setdefault(word.norm.replace(",", "."), []).append(offset)
-        self.word_index = WordIndex(positions)
+        self.word_index = WordIndex(positions, self.stream)
         self._tallies: list[Tally] | None = None
 
     def _tokens_in(self, spans: list[tuple[int, int]]) -> frozenset[int]:
@@ -220,7 +221,7 @@ class Document:
         # Each sentence of the agent's own words is scored once; the whole-reply sentiment
         # is derived from the same tallies (see mood), so TextBlob reads the text only once.
         if self._tallies is None:
-            self._tallies = [tally(self.own_text[span.start:span.end], self.lang) for span in self.sentences]
+            self._tallies = tallies([self.own_text[span.start:span.end] for span in self.sentences], self.lang)
         return self._tallies
 
     def sentence_polarity(self, sentence: int) -> float:
@@ -274,7 +275,14 @@ def _is_caps(token: Token) -> bool:
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
+# Two (Latin) capitals in a row: without them no word can be in capitals (see _is_caps), so
+# most replies skip the per-word look at once. Dutch and English replies are in Latin script.
+_TWO_CAPS_RE = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]{2}")
+
+
 def _shouting(rule: Rule, doc: Document, context: "_ContextView", catalogue: Catalogue) -> list[Finding]:
+    if _TWO_CAPS_RE.search(doc.own_text) is None:
+        return []
     params = rule.params
     findings = []
     for index, sentence in enumerate(doc.sentences):

@@ -71,7 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
     ``HOUSE_RULES``   path of the team's house-rules TOML file (``serve --house-rules``); see house_rules.py.
     ``EVENTS_DB``     the SQLite file for the extension's event counts (default: the user's data dir).
     """
-    app = Flask(__name__)
+    # The dashboard blueprint serves the package's static files under /assets, with its loopback rule.
+    app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         PORT=DEFAULT_PORT,
         EXTENSION_IDS=(),

@@ -24,7 +24,8 @@ _ENGLISH = frozenset(
     can could should must shall no nothing none all very how why when where here there because
     really please thanks thank unfortunately hi hello dear are am be been being has have
     had do does did don't can't won't isn't it's we're you're i'm we've let know get got today
-    tomorrow yesterday team again cheers regards""".split()
+    tomorrow yesterday team again cheers regards another great any more some like just never
+    ugh fine calm down there's that's we'll you'll you've haven't didn't doesn't let's which""".split()
 )
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from itertools import repeat
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -246,6 +247,12 @@ class _Node:
     required: bool  # consumes at least one word whenever the pattern matches
     zero_width: bool = False
     body: str | None = None
+    # Every match of the piece starts at one of `start_anchors` (it cannot be skipped).
+    # "^" and "," have the stream markers "^" and "," as start anchors (see WordIndex).
+    starts_here: bool = False
+    # Word sets that ALL occur in any text the piece matches (one set per required word or
+    # group): a text must hold a word of each set, which skips more patterns than `anchors`.
+    needs: tuple[frozenset[str], ...] = ()
 
 
 def _anchor_usable(word: str) -> bool:
@@ -307,11 +314,23 @@ class _PatternParser:
         anchors = union([option.anchors for option in options])
         start_anchors = union([option.start_anchors for option in options])
         required = all(option.required for option in options)
+        starts_here = all(option.starts_here for option in options)
         if all(option.body is not None for option in options):
             # Plain words: one group after one optional comma, far faster for `re` to try.
             bodies = "|".join(sorted({option.body for option in options}, key=len, reverse=True))
-            return _Node(f"{_OPTIONAL_COMMA} (?:{bodies})(?= )", anchors, start_anchors, required)
-        return _Node("(?:" + "|".join(option.regex for option in options) + ")", anchors, start_anchors, required)
+            return _Node(f"{_OPTIONAL_COMMA} (?:{bodies})(?= )", anchors, start_anchors, required, starts_here=True,
+                         needs=(anchors,) if anchors else ())
+        word_start = f"{_OPTIONAL_COMMA} "
+        if all(option.regex.startswith(word_start) for option in options):
+            # Every option starts with a word ("(bezorger|externe partij)"): try the optional
+            # comma once, and the plain words as one group, before the longer options.
+            plain = sorted({option.body for option in options if option.body is not None}, key=len, reverse=True)
+            rest = [option.regex[len(word_start):] for option in options if option.body is None]
+            branches = ([f"(?:{'|'.join(plain)})(?= )"] if plain else []) + rest
+            return _Node(f"{word_start}(?:" + "|".join(branches) + ")", anchors, start_anchors, required,
+                         starts_here=starts_here, needs=(anchors,) if anchors else ())
+        return _Node("(?:" + "|".join(option.regex for option in options) + ")", anchors, start_anchors, required,
+                     starts_here=starts_here, needs=(anchors,) if anchors else ())
 
     def sequence(self, closing: str | None) -> _Node:
         parts: list[_Node] = []
@@ -323,25 +342,35 @@ class _PatternParser:
             return parts[0]
         candidates = [part.anchors for part in parts if part.required and part.anchors]
         anchors = min(candidates, key=lambda words: (len(words & _COMMON_WORDS), len(words)), default=None)
+        # Where a match can start: the first piece's start anchors, plus those of optional
+        # pieces before it ("[maar] niet ..." starts at "maar" or "niet").
         start_anchors = None
+        starts_here = False
+        possible: frozenset[str] = frozenset()
         for part in parts:
-            if part.zero_width:
-                continue
-            start_anchors = part.start_anchors if part.required else None
-            break
+            if part.zero_width and not part.starts_here:
+                continue  # a look-ahead ("!x") does not move the start
+            if part.start_anchors is None:
+                break
+            possible |= part.start_anchors
+            if part.starts_here:
+                start_anchors, starts_here = possible, True
+                break
         return _Node("".join(part.regex for part in parts), anchors, start_anchors,
-                     any(part.required for part in parts))
+                     any(part.required for part in parts), starts_here=starts_here,
+                     needs=tuple(need for part in parts for need in part.needs))
 
     def element(self, at_start: bool) -> _Node:
         token = self.take()
         if token == "(":
             inner = self.alternatives(closing=")")
             self.expect(")")
-            return inner if inner.body is None else _Node(f"(?:{inner.regex})", inner.anchors, inner.start_anchors, True)
+            return inner if inner.body is None else _Node(f"(?:{inner.regex})", inner.anchors, inner.start_anchors, True,
+                                                         starts_here=True, needs=inner.needs)
         if token == "[":
             inner = self.alternatives(closing="]")
             self.expect("]")
-            return _Node(f"(?:{inner.regex})?", None, None, False)
+            return _Node(f"(?:{inner.regex})?", None, inner.start_anchors, False)
         if token == "!":
             if self.peek() in (None, "|", ")", "]", "!"):
                 raise self.error("'!' must be followed by a word or a group")
@@ -350,7 +379,7 @@ class _PatternParser:
         if token == "^":
             if not at_start:
                 raise self.error("'^' (sentence start) can only begin a sequence")
-            return _Node(r"(?<=\|)", None, None, False, zero_width=True)
+            return _Node(r"(?<=\|)", None, frozenset(["^"]), False, zero_width=True, starts_here=True)
         if token == "$":
             return _Node(r"(?= \|)", None, None, False, zero_width=True)
         if token.startswith(".."):
@@ -364,34 +393,55 @@ class _PatternParser:
         if token == "#":
             return _Node(f"{_OPTIONAL_COMMA} \\d{_WORD_CHARS}*(?= )", None, None, True)
         if token == ",":
-            return _Node(" ,", None, None, True)
+            return _Node(" ,", None, frozenset([","]), True, starts_here=True)
         if token in (")", "]", "|"):
             raise self.error(f"unexpected {token!r}")
         if not all(ch.isalnum() or ch in "'-*%&" or ord(ch) > 127 for ch in token) or "**" in token:
             raise self.error(f"{token!r} is not a word (letters, digits, emoji, ' - % & and the wildcard *)")
         body = re.escape(token).replace(r"\*", f"{_WORD_CHARS}*")
         anchors = frozenset([token]) if _anchor_usable(token) else None
-        return _Node(f"{_OPTIONAL_COMMA} {body}(?= )", anchors, anchors, True, body=body)
+        return _Node(f"{_OPTIONAL_COMMA} {body}(?= )", anchors, anchors, True, body=body, starts_here=anchors is not None,
+                     needs=(anchors,) if anchors else ())
 
     def expect(self, closing: str) -> None:
         if self.take() != closing:
             raise self.error(f"missing {closing!r}")
 
 
+_BOUNDARY_MARK_RE = re.compile(r"\|(?= )")
+_CLAUSE_MARK_RE = re.compile(r" ,(?= )")
+
+
 class WordIndex:
-    """Where each word occurs in a word stream, for anchored matching."""
+    """Where each word occurs in a word stream, for anchored matching.
 
-    def __init__(self, positions: dict[str, list[int]]):
+    Look-ups are memoised per anchor set: many patterns share their anchors (macros), and a
+    reply is matched against every rule of a catalogue.
+    """
+
+    __slots__ = ("positions", "words", "_present", "_positions")
+
+    def __init__(self, positions: dict[str, list[int]], stream: str = ""):
+        # Stream markers as pseudo-words, for patterns that start with "^" or ",": "^" is
+        # the position right after each sentence boundary, "," that of each clause break.
+        positions = dict(positions)
+        positions["^"] = [match.end() for match in _BOUNDARY_MARK_RE.finditer(stream)]
+        positions[","] = [match.start() for match in _CLAUSE_MARK_RE.finditer(stream)]
         self.positions = positions
-        self.words = frozenset(positions)  # a set: isdisjoint() then walks the smaller side
-        self._prefix_cache: dict[tuple[str, ...], bool] = {}
+        self.words = frozenset(positions)
+        self._present: int | None = None
+        self._positions: dict[int, list[int]] = {}
 
-    def has_prefix(self, prefixes: tuple[str, ...]) -> bool:
-        """Whether any word starts with one of `prefixes` (memoised: patterns share them)."""
-        found = self._prefix_cache.get(prefixes)
-        if found is None:
-            found = self._prefix_cache[prefixes] = any(word.startswith(prefixes) for word in self.words)
-        return found
+    @property
+    def present(self) -> int:
+        """A bit mask of the anchor sets (bit = _Anchors.key) with a word in this text: one
+        OR per word of the text instead of one look-up per pattern."""
+        if self._present is None:
+            mask = 0
+            for word in self.words:
+                mask |= _word_mask(word)
+            self._present = mask
+        return self._present
 
     def prefixed(self, prefix: str) -> Iterator[int]:
         for word, offsets in self.positions.items():
@@ -400,24 +450,73 @@ class WordIndex:
 
 
 class _Anchors:
-    """A set of words (exact, or prefixes for "word*") to look up in a WordIndex."""
+    """A set of words (exact, or prefixes for "word*") to look up in a WordIndex.
 
-    __slots__ = ("exact", "prefixes")
+    Built through _anchors() so that equal sets are one object with one `key`.
+    """
 
-    def __init__(self, words: frozenset[str]):
+    __slots__ = ("exact", "prefixes", "key")
+
+    def __init__(self, words: frozenset[str], key: int):
         self.exact = frozenset(word for word in words if not word.endswith("*"))
-        self.prefixes = tuple(word[:-1] for word in words if word.endswith("*"))
+        self.prefixes = tuple(sorted(word[:-1] for word in words if word.endswith("*")))
+        self.key = key
 
     def present(self, index: WordIndex) -> bool:
-        if not self.exact.isdisjoint(index.words):
-            return True
-        return index.has_prefix(self.prefixes) if self.prefixes else False
+        return bool(index.present >> self.key & 1)
 
     def positions(self, index: WordIndex) -> list[int]:
-        found = [offset for word in self.exact.intersection(index.words) for offset in index.positions[word]]
-        for prefix in self.prefixes:
-            found.extend(index.prefixed(prefix))
-        return sorted(set(found))
+        found = index._positions.get(self.key)
+        if found is None:
+            offsets = [offset for word in self.exact.intersection(index.words) for offset in index.positions[word]]
+            for prefix in self.prefixes:
+                offsets.extend(index.prefixed(prefix))
+            found = index._positions[self.key] = sorted(set(offsets))
+        return found
+
+
+# Every anchor set ever compiled (built-in and house-rule catalogues), shared by equal sets,
+# and per word (or "word*" prefix) a bit mask of the anchor sets it belongs to. Kept for the
+# life of the process, like the catalogues; a catalogue adds a few hundred sets at most.
+_ANCHOR_SETS: dict[frozenset[str], _Anchors] = {}
+_ANCHOR_WORDS: dict[str, int] = {}
+_ANCHOR_PREFIXES: dict[str, int] = {}
+_PREFIX_LENGTHS: tuple[int, ...] = ()
+# The mask of each word seen in a text (its exact and prefix anchors), so that a reply's
+# words cost one dict look-up each; cleared when anchors are added, bounded in size.
+_WORD_MASKS: dict[str, int] = {}
+_WORD_MASKS_MAX = 50_000
+
+
+def _word_mask(word: str) -> int:
+    masks = _WORD_MASKS  # this generation's dict: _anchors() replaces it, so nothing stale lands in the new one
+    mask = masks.get(word)
+    if mask is None:
+        mask = _ANCHOR_WORDS.get(word, 0)
+        for length in _PREFIX_LENGTHS:
+            if length > len(word):
+                break
+            mask |= _ANCHOR_PREFIXES.get(word[:length], 0)
+        if len(masks) >= _WORD_MASKS_MAX:
+            masks.clear()
+        masks[word] = mask
+    return mask
+
+
+def _anchors(words: frozenset[str]) -> _Anchors:
+    global _PREFIX_LENGTHS, _WORD_MASKS
+    anchors = _ANCHOR_SETS.get(words)
+    if anchors is None:
+        anchors = _Anchors(words, len(_ANCHOR_SETS))
+        bit = 1 << anchors.key
+        for word in anchors.exact:
+            _ANCHOR_WORDS[word] = _ANCHOR_WORDS.get(word, 0) | bit
+        for prefix in anchors.prefixes:
+            _ANCHOR_PREFIXES[prefix] = _ANCHOR_PREFIXES.get(prefix, 0) | bit
+        _PREFIX_LENGTHS = tuple(sorted({len(prefix) for prefix in _ANCHOR_PREFIXES}))
+        _ANCHOR_SETS[words] = anchors
+        _WORD_MASKS = {}  # a new dict, not clear(): a thread still filling the old one cannot make it stale
+    return anchors
 
 
 @dataclass(frozen=True)
@@ -425,18 +524,34 @@ class _CompiledPattern:
     regex: re.Pattern
     anchors: _Anchors | None
     start_anchors: _Anchors | None
+    needs: int = 0  # bit mask of anchor sets that must all be present (see _Node.needs)
 
-    def matches(self, stream: str, index: WordIndex, start: int, end: int) -> Iterator[re.Match]:
-        if self.anchors is not None and not self.anchors.present(index):
-            return
+    def first_match(self, stream: str, index: WordIndex, start: int, end: int) -> re.Match | None:
+        if index.present & self.needs != self.needs:
+            return None
         if self.start_anchors is None:
-            yield from self.regex.finditer(stream, start, end)
-            return
+            return self.regex.search(stream, start, end)
+        match_at = self.regex.match
         for position in self.start_anchors.positions(index):
             if start <= position < end:
-                match = self.regex.match(stream, position, end)
+                match = match_at(stream, position, end)
                 if match is not None:
-                    yield match
+                    return match
+        return None
+
+    def matches(self, stream: str, index: WordIndex, start: int, end: int) -> list[re.Match]:
+        if index.present & self.needs != self.needs:
+            return []
+        if self.start_anchors is None:
+            return list(self.regex.finditer(stream, start, end))
+        match_at = self.regex.match
+        found = []
+        for position in self.start_anchors.positions(index):
+            if start <= position < end:
+                match = match_at(stream, position, end)
+                if match is not None:
+                    found.append(match)
+        return found
 
 
 @dataclass(frozen=True)
@@ -456,12 +571,30 @@ class PatternSet:
         """Non-overlapping (start, end) stream offsets of matches, in order of position."""
         if not self.possible(index):
             return []
-        found = sorted(
-            (match.start(), -match.end())
-            for pattern in self.patterns
-            for match in pattern.matches(stream, index, 0, len(stream))
-            if match.end() > match.start()
-        )
+        # The loop of _CompiledPattern.matches() inlined: this runs for every rule of a
+        # catalogue on every reply, so call overhead counts.
+        found = []
+        present = index.present
+        memo = index._positions
+        for pattern in self.patterns:
+            if present & pattern.needs != pattern.needs:
+                continue
+            start_anchors = pattern.start_anchors
+            if start_anchors is None:
+                matches = pattern.regex.finditer(stream)
+            else:
+                positions = memo.get(start_anchors.key)
+                if positions is None:
+                    positions = start_anchors.positions(index)
+                match_at = pattern.regex.match
+                matches = [match for match in map(match_at, repeat(stream), positions) if match is not None]
+            for match in matches:
+                match_start, match_end = match.span()
+                if match_end > match_start:
+                    found.append((match_start, -match_end))
+        if not found:
+            return []
+        found.sort()
         spans: list[tuple[int, int]] = []
         for start, negative_end in found:
             if not spans or start >= spans[-1][1]:
@@ -472,7 +605,7 @@ class PatternSet:
         if not self.possible(index):
             return False
         end = len(stream) if end is None else end
-        return any(next(pattern.matches(stream, index, start, end), None) is not None for pattern in self.patterns)
+        return any(pattern.first_match(stream, index, start, end) is not None for pattern in self.patterns)
 
 
 def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, str]) -> PatternSet:
@@ -488,10 +621,14 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
         regex = re.compile(node.regex)
         if regex.search(" |") is not None:
             raise CatalogueError(f"pattern {pattern!r} can match without any word")
+        needs = 0
+        for words in (node.needs or ((node.anchors,) if node.anchors else ())):
+            needs |= 1 << _anchors(words).key
         compiled.append(_CompiledPattern(
             regex,
-            _Anchors(node.anchors) if node.anchors else None,
-            _Anchors(node.start_anchors) if node.start_anchors else None,
+            _anchors(node.anchors) if node.anchors else None,
+            _anchors(node.start_anchors) if node.start_anchors else None,
+            needs,
         ))
     anchor_sets = [pattern.anchors for pattern in compiled]
     union = None
@@ -500,7 +637,7 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
         for anchors in anchor_sets:
             words.update(anchors.exact)
             words.update(prefix + "*" for prefix in anchors.prefixes)
-        union = _Anchors(frozenset(words))
+        union = _anchors(frozenset(words))
     return PatternSet(tuple(patterns), tuple(compiled), union)
 
 

@@ -96,13 +96,77 @@ EMPTY_TALLY = Tally(0.0, 0.0, 0)
 _LEXICONS = {"en": english_lexicon, "nl": dutch_lexicon}
 
 
+# Tallies of recent sentences. The extension re-checks a draft as the agent types, and every
+# sentence but the one being edited is the same as last time. Bounded, so memory is too.
+_CACHE: dict[tuple[str, str], Tally] = {}
+_CACHE_SIZE = 4096
+
+
+def _remember(key: tuple[str, str], value: Tally) -> None:
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()  # one atomic call: safe with waitress's threads, unlike evicting one by one
+    _CACHE[key] = value
+
+
 def tally(text: str, lang: str) -> Tally:
     """The assessment sums of `text`: tally(a) + tally(b) gives the sentiment of both,
     so a text's sentences are scored once and the whole-text figure derived from them."""
     if not text.strip():
         return EMPTY_TALLY
-    assessments = _LEXICONS[lang](text).assessments
+    key = (text, lang)
+    result = _CACHE.get(key)
+    if result is None:
+        result = _tally_of(_LEXICONS[lang](text).assessments)
+        _remember(key, result)
+    return result
+
+
+_SEPARATOR = "qqtoontjesepqq"  # a "word" no tokenizer splits and no lexicon knows
+
+
+def _tally_of(assessments) -> Tally:
     return Tally(float(sum(a[1] for a in assessments)), float(sum(a[2] for a in assessments)), len(assessments))
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def tallies(texts: list[str], lang: str) -> list[Tally]:
+    """tally() of each text, the same figures, but TextBlob's (slow) tokenizer runs once for
+    all texts that are not cached: they are joined with a separator word and its tokens are
+    split at that word again, then each part is assessed on its own."""
+    results: list[Tally | None] = []
+    missing: list[int] = []
+    for position, text in enumerate(texts):
+        if not text.strip():
+            results.append(EMPTY_TALLY)
+            continue
+        cached = _CACHE.get((text, lang))
+        results.append(cached)
+        if cached is None:
+            missing.append(position)
+    if len(missing) == 1:
+        results[missing[0]] = tally(texts[missing[0]], lang)
+    elif missing:
+        lexicon = _LEXICONS[lang]
+        joined = f" {_SEPARATOR} ".join(texts[position] for position in missing)
+        words = " ".join(lexicon.tokenizer(joined)).split()
+        parts: list[list[str]] = [[]]
+        for word in words:
+            if word == _SEPARATOR:
+                parts.append([])
+            else:
+                parts[-1].append(word.lower())
+        if len(parts) != len(missing):  # cannot happen; never guess
+            for position in missing:
+                results[position] = tally(texts[position], lang)
+        else:
+            for position, part in zip(missing, parts):
+                result = _tally_of(lexicon.assessments(((word, None) for word in part), True))
+                _remember((texts[position], lang), result)
+                results[position] = result
+    return results  # type: ignore[return-value]
 
 
 def sentiment(text: str, lang: str) -> Sentiment:

@@ -73,12 +73,28 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
+_FOLDED: dict[str, str] = {}  # fold() of recent words: a dict look-up is cheaper than lru_cache's call
+
+
 def tokenize(text: str) -> list[Token]:
-    return [
-        Token(piece, piece if kind == "punct" else fold(piece), kind, match.start(), match.end())
-        for match in _TOKEN_RE.finditer(text)
-        for piece, kind in ((match.group(), match.lastgroup),)
-    ]
+    tokens = []
+    append = tokens.append
+    folded = _FOLDED
+    new = tuple.__new__  # Token(...) goes through a Python-level __new__; this is the same tuple
+    for match in _TOKEN_RE.finditer(text):
+        piece = match.group()
+        kind = match.lastgroup
+        if kind == "punct":
+            norm = piece
+        else:
+            norm = folded.get(piece)
+            if norm is None:
+                if len(folded) >= 20_000:
+                    folded.clear()
+                norm = folded[piece] = fold(piece)
+        start, end = match.span()
+        append(new(Token, (piece, norm, kind, start, end)))
+    return tokens
 
 
 def _ends_sentence(text: str, boundary: re.Match) -> bool:
@@ -139,11 +155,16 @@ def _is_emoji(char: str) -> bool:
     return _EMOJI_RE.match(char) is not None
 
 
+_QUOTE_OPENERS = ("“", "„", ",,", "«", '"', "‘", "'")
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of text the writer quotes, quote marks included.
 
     Covers “…”, „…”, ,,…”, «…», "…" and '…' / ‘…’ when they clearly are quotes.
     """
+    if not any(mark in text for mark in _QUOTE_OPENERS):
+        return []  # the regex would try every position of the text to find nothing
     return [match.span() for match in _QUOTE_RE.finditer(text)]
 
 
@@ -155,6 +176,8 @@ _MACHINE_TEXT_RE = re.compile(
 
 def machine_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of links, e-mail addresses and @handles: not words anyone says."""
+    if "@" not in text and "http" not in text and "www." not in text:
+        return []  # nothing the regex could match; it would try every position
     return [match.span() for match in _MACHINE_TEXT_RE.finditer(text)]
 
 
