@@ -1,32 +1,50 @@
-"""A small learned detector of escalating sentences, trained from the rule catalogues.
+"""A small learned detector of escalating sentences: the long tail the phrase rules miss.
 
-The phrase rules are precise but miss the long tail of phrasing ("Ons team treft geen
-blaam", "Cute theory, but no."). This detector is a logistic regression over folded word
-unigrams and bigrams of one sentence, in pure Python, per language. Its training data are
-the catalogue's own examples ("rules are data"):
+The phrase rules are precise but miss phrasing nobody wrote a pattern for ("Ons team treft
+geen blaam", "Cute theory, but no."). This detector scores each sentence of a reply with a
+logistic regression over folded word unigrams and bigrams, in pure Python, per language.
 
-    escalating  the must_fire examples of every warn-level rule (their category is the label
-                of the category model)
-    calm        the must_not_fire examples of every rule, and the must_fire examples of
-                review-level rules, unless the same text is also an escalating example
+Training data (see tests/benchmarks/learned_cv.py for the cross-validation that chose this):
 
-It trains once per language at first use (about a tenth of a second), deterministically
-(fixed order, no randomness), so the same reply always gets the same probabilities.
+    the catalogue   escalating: the must_fire examples of every warn-level rule;
+                    calm: the must_not_fire examples of every rule and the must_fire examples
+                    of review-level rules (unless the same text is also an escalating example)
+    labelled sets   tests/eval/dev.jsonl and holdout.jsonl, per sentence: every sentence of an
+                    "ok" reply is calm (counted twice: false warnings cost most); a sentence of a
+                    "risky" reply is escalating where a rule warns in it (others are left out)
+
+Trained on the catalogue alone, the detector warned on 6-7% of the ok replies of the labelled
+sets at a threshold that keeps its recall useful; with the labelled sets, ~3%. The labelled
+sets are in tests/ (not shipped), so the escalation weights are built by a script and shipped
+as rules/learned-<lang>.json:
+
+    python -m toontje.learned build tests/eval/dev.jsonl tests/eval/holdout.jsonl
+
+Rebuild after changing a catalogue's examples. The category (which warn category a flagged
+sentence most likely is) comes from a naive Bayes model trained at first use from the
+catalogue's warn examples alone (a few tens of milliseconds). Training is deterministic
+(fixed order, no randomness): the same build gives the same weights.
 
 Words that are not the agent's own (quoted or reported customer words, links, @handles)
 are one placeholder feature, as in analysis.Document: they never count as the agent speaking.
 
 `score_sentence(tokens, is_hidden, lang)` gives (probability of escalation, most likely warn
-category); analysis.py turns a probability above the rule's `threshold` into a finding.
+category); analysis.py turns a probability at or above the rule's `threshold` into a finding
+for a sentence where no other rule warns.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import LANGUAGES
 from .text import Token, machine_spans, quoted_spans, reported_spans, split_sentences, tokenize
 
 WARN_CATEGORIES = ("argumentative", "attacking", "defensive", "impatient", "dismissive", "emotional")
@@ -94,17 +112,17 @@ def text_features(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-# --- the model ------------------------------------------------------------------------------
+# --- the models -----------------------------------------------------------------------------
+
+Example = tuple[frozenset[str], int, "str | None"]  # (features, 1 escalating / 0 calm, warn category)
 
 
 @dataclass(frozen=True)
 class Model:
+    """Logistic regression: P(escalating) = sigmoid(bias + sum of the weights of the features)."""
+
     weights: dict[str, float]
     bias: float
-    # Category model: multinomial naive Bayes over the escalating examples.
-    category_log_prior: dict[str, float]
-    category_log_likelihood: dict[str, dict[str, float]]
-    category_unseen: dict[str, float]
 
     def probability(self, found: Iterable[str]) -> float:
         weights = self.weights
@@ -114,40 +132,38 @@ class Model:
         e = math.exp(z)
         return e / (1.0 + e)
 
+
+@dataclass(frozen=True)
+class CategoryModel:
+    """Multinomial naive Bayes over the warn categories of escalating examples."""
+
+    log_prior: dict[str, float]
+    log_likelihood: dict[str, dict[str, float]]
+    unseen: dict[str, float]
+    vocabulary: frozenset[str]
+
     def category(self, found: Iterable[str]) -> str:
-        found = list(found)
+        known = [feature for feature in found if feature in self.vocabulary]
         best, best_score = WARN_CATEGORIES[0], -math.inf
-        for category in WARN_CATEGORIES:
-            if category not in self.category_log_prior:
+        for category in WARN_CATEGORIES:  # fixed order: ties go to the first
+            if category not in self.log_prior:
                 continue
-            table = self.category_log_likelihood[category]
-            unseen = self.category_unseen[category]
-            score = self.category_log_prior[category] + sum(table.get(feature, unseen) for feature in found
-                                                            if feature in self._vocabulary)
+            table, unseen = self.log_likelihood[category], self.unseen[category]
+            score = self.log_prior[category] + sum(table.get(feature, unseen) for feature in known)
             if score > best_score:
                 best, best_score = category, score
         return best
 
-    @property
-    def _vocabulary(self) -> frozenset[str]:
-        vocabulary = self.__dict__.get("_vocab")
-        if vocabulary is None:
-            vocabulary = frozenset(f for table in self.category_log_likelihood.values() for f in table)
-            object.__setattr__(self, "_vocab", vocabulary)
-        return vocabulary
 
-
-def train(examples: Sequence[tuple[frozenset[str], int, str | None]], epochs: int = EPOCHS,
-          learning_rate: float = LEARNING_RATE, l2: float = L2, category_alpha: float = CATEGORY_ALPHA) -> Model:
-    """Logistic regression by AdaGrad SGD over (features, label 1/0, category) in the given order
-    (deterministic: the order is fixed, with a fixed interleaving per epoch)."""
+def train(examples: Sequence[Example], epochs: int = EPOCHS, learning_rate: float = LEARNING_RATE,
+          l2: float = L2) -> Model:
+    """Logistic regression by AdaGrad SGD over the examples, visited in a fixed order per epoch."""
     weights: dict[str, float] = {}
     squares: dict[str, float] = {}
     bias, bias_square = 0.0, 1e-8
     n = len(examples)
     for epoch in range(epochs):
-        # A fixed permutation per epoch: stride through the examples (n and the stride coprime).
-        stride = _coprime_stride(n, epoch)
+        stride = _coprime_stride(n, epoch)  # a fixed permutation per epoch: stride through the list
         position = epoch % n if n else 0
         for _ in range(n):
             found, label, _category = examples[position]
@@ -163,7 +179,7 @@ def train(examples: Sequence[tuple[frozenset[str], int, str | None]], epochs: in
                 square = squares.get(feature, 1e-8) + step * step
                 squares[feature] = square
                 weights[feature] = weight - learning_rate * step / math.sqrt(square)
-    return Model(weights, bias, *_category_model(examples, category_alpha))
+    return Model(weights, bias)
 
 
 def _coprime_stride(n: int, epoch: int) -> int:
@@ -175,7 +191,7 @@ def _coprime_stride(n: int, epoch: int) -> int:
     return stride
 
 
-def _category_model(examples, alpha: float):
+def train_categories(examples: Sequence[Example], alpha: float = CATEGORY_ALPHA) -> CategoryModel:
     counts: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
     documents: dict[str, int] = {}
@@ -187,20 +203,22 @@ def _category_model(examples, alpha: float):
         table = counts.setdefault(category, {})
         for feature in found:
             table[feature] = table.get(feature, 0) + 1
-            vocabulary.add(feature)
+        vocabulary.update(found)
         totals[category] = totals.get(category, 0) + len(found)
     all_documents = sum(documents.values()) or 1
-    prior = {category: math.log(count / all_documents) for category, count in documents.items()}
-    likelihood: dict[str, dict[str, float]] = {}
-    unseen: dict[str, float] = {}
     size = len(vocabulary) or 1
+    prior = {category: math.log(count / all_documents) for category, count in documents.items()}
+    likelihood, unseen = {}, {}
     for category, table in counts.items():
         denominator = totals[category] + alpha * size
         likelihood[category] = {feature: math.log((count + alpha) / denominator) for feature, count in table.items()}
         unseen[category] = math.log(alpha / denominator)
-    # Features seen in some category but not this one get `unseen`; keep every table's keys
-    # to the shared vocabulary via Model._vocabulary.
-    return prior, likelihood, unseen
+    return CategoryModel(prior, likelihood, unseen, frozenset(vocabulary))
+
+
+# --- training data ----------------------------------------------------------------------------
+
+CALM_REPEAT = 2  # each calm sentence of a labelled ok reply counts this often
 
 
 def catalogue_examples(lang: str) -> list[tuple[str, int, str | None]]:
@@ -227,25 +245,121 @@ def catalogue_examples(lang: str) -> list[tuple[str, int, str | None]]:
     return rows
 
 
+def labelled_examples(rows: Iterable[dict], lang: str) -> list[Example]:
+    """Sentence examples from labelled replies (tests/eval format) of `lang`: every sentence of
+    an ok reply is calm (CALM_REPEAT times); a sentence of a risky reply is escalating where a
+    rule (not this detector) warns in it, with that rule's category."""
+    from .analysis import Context, Document, analyze
+    from .rules import Catalogue, load_catalogue
+
+    full = load_catalogue(lang)
+    rules_only = Catalogue(lang, tuple(rule for rule in full.rules if rule.detector != "learned"),
+                           full.macros, full.signals, full.signal_sources)
+    examples: list[Example] = []
+    for row in rows:
+        if row["lang"] != lang:
+            continue
+        context = row.get("context") or {}
+        result = analyze(row["text"], lang, Context(context.get("comment"), context.get("author")), {lang: rules_only})
+        warns = [finding for finding in result.findings if finding.severity == "warn"]
+        doc = Document(row["text"], lang)
+        for sentence in doc.sentences:
+            terms = sentence_terms(sentence.tokens, doc.is_hidden)
+            if not _has_words(terms):
+                continue
+            found = features(terms)
+            if row["label"] == "ok":
+                examples.extend([(found, 0, None)] * CALM_REPEAT)
+                continue
+            hits = [f for f in warns if f.start < sentence.end and sentence.start < f.end]
+            if hits:
+                examples.append((found, 1, hits[0].category))
+    return examples
+
+
+def _has_words(terms: Sequence[str]) -> bool:
+    return any(term not in _KEPT_PUNCT and term != _QUOTE for term in terms)
+
+
+def training_examples(lang: str, labelled_rows: Sequence[dict] = ()) -> list[Example]:
+    examples: list[Example] = [(text_features(text), label, category) for text, label, category in catalogue_examples(lang)]
+    return examples + labelled_examples(labelled_rows, lang)
+
+
+# --- the shipped weights ---------------------------------------------------------------------
+
+_PRUNE_BELOW = 0.005  # weights this small change no probability noticeably; left out of the file
+
+
+def weights_path(lang: str) -> Path:
+    return Path(__file__).resolve().parent / "rules" / f"learned-{lang}.json"
+
+
+def build(paths: Sequence[str | Path]) -> list[Path]:
+    """Train each language on its catalogue + the labelled files and write rules/learned-<lang>.json."""
+    rows = [json.loads(line) for path in paths for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    written = []
+    for lang in LANGUAGES:
+        examples = training_examples(lang, rows)
+        trained = train(examples)
+        data = {
+            "language": lang,
+            "about": "Escalation weights of toontje.learned; built by `python -m toontje.learned build "
+                     + " ".join(Path(path).name for path in paths) + "` from the catalogue and those files.",
+            "examples": {"escalating": sum(1 for e in examples if e[1]), "calm": sum(1 for e in examples if not e[1])},
+            "settings": {"epochs": EPOCHS, "learning_rate": LEARNING_RATE, "l2": L2, "calm_repeat": CALM_REPEAT},
+            "bias": round(trained.bias, 5),
+            "weights": {feature: round(weight, 4) for feature, weight in sorted(trained.weights.items())
+                        if abs(weight) >= _PRUNE_BELOW},
+        }
+        path = weights_path(lang)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
 @cache
 def model(lang: str) -> Model:
-    """The model of `lang`, trained from its catalogue on first use."""
-    rows = catalogue_examples(lang)
-    return train([(text_features(text), label, category) for text, label, category in rows])
+    """The escalation model of `lang`, from the shipped weights file."""
+    text = resources.files("toontje").joinpath("rules", f"learned-{lang}.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return Model(data["weights"], data["bias"])
+
+
+@cache
+def category_model(lang: str) -> CategoryModel:
+    """The category model of `lang`, trained from its catalogue's warn examples on first use."""
+    return train_categories([(text_features(text), 1, category)
+                             for text, label, category in catalogue_examples(lang) if label])
 
 
 def score_sentence(tokens: Iterable[Token], is_hidden: Callable[[Token], bool], lang: str) -> tuple[float, str]:
-    """(probability that the sentence escalates, its most likely warn category)."""
-    found = features(sentence_terms(tokens, is_hidden))
-    trained = model(lang)
-    return trained.probability(found), trained.category(found)
+    """(probability that the sentence escalates, its most likely warn category); (0.0, "")
+    for a sentence without words of the agent's own."""
+    terms = sentence_terms(tokens, is_hidden)
+    if not _has_words(terms):
+        return 0.0, ""
+    found = features(terms)
+    return model(lang).probability(found), category_model(lang).category(found)
 
 
 def score_text(text: str, lang: str) -> list[tuple[float, str]]:
-    """score_sentence() of each sentence of `text`: for tests and the benchmark."""
-    trained = model(lang)
-    result = []
-    for terms in text_terms(text):
-        found = features(terms)
-        result.append((trained.probability(found), trained.category(found)))
-    return result
+    """score_sentence() of each sentence of `text`, as analysis would see them."""
+    tokens = tokenize(text)
+    hidden = _hidden_predicate(text, tokens)
+    return [score_sentence(sentence.tokens, hidden, lang) for sentence in split_sentences(text, tokens)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] != "build":
+        print("usage: python -m toontje.learned build LABELLED.jsonl [...]", file=sys.stderr)
+        return 2
+    for path in build(args[1:]):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
