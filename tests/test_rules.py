@@ -22,7 +22,7 @@ def _examples():
                 yield pytest.param(rule, example, expected, id=f"{rule.id}-{kind}-{number}")
 
 
-@pytest.mark.parametrize("rule, example, expected", _examples())
+@pytest.mark.parametrize("rule, example, expected", list(_examples()))
 def test_rule_example(rule, example, expected):
     catalogue = load_catalogue(rule.lang)
     findings = find_all(Document(example.text, rule.lang), Context(example.comment, example.author), catalogue)

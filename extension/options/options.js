@@ -79,6 +79,10 @@
     await i18n.init(settings.uiLanguage);
     i18n.translateDocument();
     showSettings();
+    // showSettings() put the stored (valid) URL back, and the notices were worded in the old language.
+    helperUrlError.textContent = '';
+    helperUrl.removeAttribute('aria-invalid');
+    saved.textContent = t('optionsSaved');
     checkHelper();
   });
 
