@@ -1,6 +1,8 @@
 """The toolbar popup drives the same switches the content scripts obey, and shows the helper."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from browser_harness import SitePage
 from e2e_texts import RISKY
 
@@ -26,7 +28,8 @@ def test_site_switch_in_the_popup_turns_facebook_off(browser, settings, page):
     popup = open_popup(browser)
     try:
         facebook = popup.locator('input[data-site="facebook"]')
-        assert facebook.is_checked()
+        # The popup fills its switches once settings have loaded; expect() waits for that.
+        expect(facebook).to_be_checked()
         facebook.uncheck()
         popup.wait_for_function(
             "async () => (await chrome.storage.sync.get('sites')).sites?.facebook === false")
