@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import signal
 import sys
@@ -10,19 +11,45 @@ import threading
 
 import waitress
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from . import __version__
-from .api import MAX_BODY_BYTES
+from .api import HTTP_ERRORS, MAX_BODY_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 # One worker per concurrent client we plan for (several tabs, a team dashboard, the benchmark's
 # 16 keep-alive clients), so a request never waits behind another one in waitress's queue.
 THREADS = 16
-# Waitress reads the whole body before the app sees it. Past this size it refuses on its own
-# (a plain-text 413); up to it, the app answers bodies over 64 KiB with its JSON 413.
+# Waitress reads the whole body before the app sees it. Past this size it refuses on its own,
+# through JsonErrorTask; up to it, the app answers bodies over 64 KiB with its JSON 413.
 WAITRESS_BODY_LIMIT = 16 * MAX_BODY_BYTES
 # How long an idle helper takes at most to notice Ctrl+C or SIGTERM.
 STOP_CHECK_SECONDS = 0.2
+
+
+class JsonErrorTask(ErrorTask):
+    """Waitress's own refusals (a huge body, broken headers) in the API's JSON error shape.
+
+    Waitress answers these before the app runs, in plain text; a client of the API should not
+    need a second parser for them.
+    """
+
+    def execute(self):
+        error = self.request.error
+        code, message = HTTP_ERRORS.get(
+            error.code, ("_".join(error.reason.lower().split()), f"{error.reason}: {error.body}")
+        )
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):
+    error_task_class = JsonErrorTask
 
 
 def is_loopback(host: str) -> bool:
@@ -65,6 +92,7 @@ def serve(app, host: str = DEFAULT_HOST, port: int = 8765) -> None:
         # Above inbuf_overflow waitress spools a body to a temporary file; reply text stays in memory.
         inbuf_overflow=WAITRESS_BODY_LIMIT + 64 * 1024,
     )
+    server.channel_class = JsonErrorChannel
     # The signal handler only sets a flag that this loop checks. waitress.serve() instead relies on
     # KeyboardInterrupt, which is raised wherever the main thread happens to be, including inside
     # waitress's bare "except:" blocks that would swallow it and keep the helper running.
