@@ -31,8 +31,9 @@
   }
 
   function showSettings() {
-    helperUrl.value = settings.helperUrl;
-    timeout.value = String(settings.helperTimeoutMs);
+    // A field the user is typing in keeps their text; it is saved (or refused) when they leave it.
+    if (document.activeElement !== helperUrl) helperUrl.value = settings.helperUrl;
+    if (document.activeElement !== timeout) timeout.value = String(settings.helperTimeoutMs);
     for (const input of categories.querySelectorAll('input')) input.checked = settings.holdCategories.includes(input.value);
     for (const name of categories.querySelectorAll('[data-category]')) name.textContent = i18n.categoryLabel(name.dataset.category);
     readContext.checked = settings.readContext;
@@ -65,6 +66,11 @@
   });
 
   timeout.addEventListener('change', async () => {
+    // An emptied field (or one the browser could not read as a number) means no change, not 0 ms.
+    if (timeout.value.trim() === '') {
+      timeout.value = String(settings.helperTimeoutMs);
+      return;
+    }
     await save({ helperTimeoutMs: Number(timeout.value) });
     // The stored value is clamped to the allowed range; show what was kept.
     timeout.value = String(settings.helperTimeoutMs);
@@ -84,6 +90,12 @@
     helperUrl.removeAttribute('aria-invalid');
     saved.textContent = t('optionsSaved');
     checkHelper();
+  });
+
+  // The popup, another options tab or Chrome sync may change settings while this page is open.
+  Settings.onChange((current) => {
+    settings = current;
+    showSettings();
   });
 
   async function checkHelper() {

@@ -213,6 +213,34 @@ def test_timeout_is_saved_within_its_limits(options, browser):
     options.wait_for_function("() => document.getElementById('helper-timeout').value === '5000'")
 
 
+def test_an_emptied_timeout_keeps_the_stored_value(options, browser, settings):
+    field = options.locator("#helper-timeout")
+    field.fill("")
+    field.press("Tab")
+    options.wait_for_function(f"() => document.getElementById('helper-timeout').value === '{settings['helperTimeoutMs']}'")
+    assert stored(browser, "helperTimeoutMs") == settings["helperTimeoutMs"]
+
+
+# --------------------------------------------------------------------------- changes made elsewhere
+def test_settings_changed_elsewhere_show_up_on_the_open_page(options, browser, helper):
+    new_url = f"http://localhost:{helper.port}"
+    browser.storage("async (url) => await chrome.storage.sync.set({helperUrl: url, helperTimeoutMs: 2500,"
+                    " readContext: false, holdCategories: ['attacking']})", new_url)
+    options.wait_for_function(f"() => document.getElementById('helper-url').value === '{new_url}'")
+    assert options.locator("#helper-timeout").input_value() == "2500"
+    assert not options.locator("#read-context").is_checked()
+    assert category_box(options, "attacking").is_checked()
+    assert not category_box(options, "emotional").is_checked()
+
+
+def test_a_change_elsewhere_leaves_the_field_being_typed_in_alone(options, browser):
+    field = options.locator("#helper-url")
+    field.fill("http://127.0.0.1:99")  # typed, not yet saved; the field keeps focus
+    browser.storage("async () => await chrome.storage.sync.set({readContext: false})")
+    options.wait_for_function("() => !document.getElementById('read-context').checked")
+    assert field.input_value() == "http://127.0.0.1:99"
+
+
 # --------------------------------------------------------------------------- UI language
 def page_texts(options) -> dict[str, list[str]]:
     """Each data-i18n key on the page with the texts of its elements, plus the category labels."""
