@@ -229,3 +229,21 @@ def test_facebook_send_button_is_guarded_too(site):
     assert site.wait_posted(2) == [RISKY, SAFE]
     site.settle()
     assert site.posts() == [RISKY, SAFE]
+
+
+def test_panel_in_a_low_window_scrolls_instead_of_covering_the_reply(site, helper):
+    site.page.set_viewport_size({"width": 900, "height": 400})
+    site.box().evaluate("(box) => box.scrollIntoView({block: 'center'})")
+    hold(site)
+    # Held until the panel sits clear of the box, inside the window; a timeout fails the test.
+    site.page.wait_for_function("""(box) => {
+      const panel = document.querySelector('[data-toontje-panel]').getBoundingClientRect();
+      const reply = box.getBoundingClientRect();
+      const clear = panel.bottom <= reply.top || panel.top >= reply.bottom;
+      return clear && panel.top >= 0 && panel.bottom <= window.innerHeight;
+    }""", arg=site.box().element_handle(), timeout=3000)
+    scrolls = site.panel.evaluate("(panel) => panel.scrollHeight > panel.clientHeight")
+    assert scrolls, "the window was meant to be too low for the whole panel on either side"
+    site.panel.locator('[data-action="post-anyway"]').scroll_into_view_if_needed()
+    site.panel.locator('[data-action="post-anyway"]').click()
+    assert site.wait_posted(1) == [RISKY]

@@ -5,6 +5,8 @@
 (function defineAnchor(Toontje) {
   const GAP_PX = 4;
   const VIEWPORT_MARGIN_PX = 8;
+  // Below this the panel's buttons would hardly show; overlapping the box is the lesser evil.
+  const MIN_PANEL_HEIGHT_PX = 140;
   const anchored = new Map();
   let frameRequested = false;
 
@@ -27,15 +29,27 @@
     return { top, left };
   }
 
-  // The panel goes below the box when it fits, else above, always inside the viewport.
+  // The panel goes below the box when it fits, else above. In a window too low for either, it
+  // takes the roomier side and scrolls inside, so it never covers the reply it is about; only
+  // when even that side is tiny does it overlap the box, at the bottom of the window.
   function placePanel(element, rect) {
+    element.style.maxHeight = '';
     const height = element.offsetHeight;
     const width = element.offsetWidth;
-    const fitsBelow = rect.bottom + GAP_PX + height <= window.innerHeight - VIEWPORT_MARGIN_PX;
-    const fitsAbove = rect.top - GAP_PX - height >= VIEWPORT_MARGIN_PX;
-    let top = rect.bottom + GAP_PX;
-    if (!fitsBelow && fitsAbove) top = rect.top - GAP_PX - height;
-    if (!fitsBelow && !fitsAbove) top = Math.max(VIEWPORT_MARGIN_PX, window.innerHeight - height - VIEWPORT_MARGIN_PX);
+    const roomBelow = window.innerHeight - VIEWPORT_MARGIN_PX - (rect.bottom + GAP_PX);
+    const roomAbove = rect.top - GAP_PX - VIEWPORT_MARGIN_PX;
+    let top;
+    if (height <= roomBelow) {
+      top = rect.bottom + GAP_PX;
+    } else if (height <= roomAbove) {
+      top = rect.top - GAP_PX - height;
+    } else if (Math.max(roomBelow, roomAbove) >= MIN_PANEL_HEIGHT_PX) {
+      const below = roomBelow >= roomAbove;
+      element.style.maxHeight = `${Math.floor(below ? roomBelow : roomAbove)}px`;
+      top = below ? rect.bottom + GAP_PX : VIEWPORT_MARGIN_PX;
+    } else {
+      top = Math.max(VIEWPORT_MARGIN_PX, window.innerHeight - height - VIEWPORT_MARGIN_PX);
+    }
     const left = Math.max(VIEWPORT_MARGIN_PX, Math.min(rect.left, window.innerWidth - width - VIEWPORT_MARGIN_PX));
     return { top, left };
   }
