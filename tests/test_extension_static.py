@@ -71,6 +71,11 @@ def test_site_adapters_and_editor_modules_are_loaded_before_main(manifest):
         assert scripts.index(module) < scripts.index("content/main.js")
     # Everything else builds on the shared namespace, the message table and the settings.
     assert scripts[:3] == ["shared/messages.js", "shared/settings.js", "shared/i18n.js"]
+    # The adapters and the UI build on the shared DOM helpers, the editor modules on editing.js.
+    for module in SITE_ADAPTERS + ("content/ui/badge.js", "content/ui/panel.js"):
+        assert scripts.index("content/dom.js") < scripts.index(module), module
+    for module in EDITOR_MODULES:
+        assert scripts.index("content/editors/editing.js") < scripts.index(module), module
 
 
 def test_pages_load_only_scripts_that_exist():

@@ -15,6 +15,7 @@ from toontje.rewrite import (
     _ACKNOWLEDGEMENTS,
     _CHANGE_MESSAGES,
     _INVITATIONS,
+    _PHRASES,
     Rewrite,
     _join,
     _Plan,
@@ -413,6 +414,16 @@ def test_no_invitation_warns(lang, register):
     for variant in _INVITATIONS[(lang, register)]:
         sentence = variant.format(detail="je gegevens" if register == "informal" else "uw gegevens" if register else "your details")
         assert analyze(sentence, lang=lang).verdict != "warn", sentence
+
+
+def test_every_voice_has_every_phrase_and_none_warns():
+    names = set(_PHRASES[("en", None)])
+    for (lang, register), phrases in _PHRASES.items():
+        assert set(phrases) == names, (lang, register)
+        for name, phrase in phrases.items():
+            if name != "greeting":
+                sentence = phrase.format(partners="PostNL")
+                assert analyze(sentence, lang=lang).verdict != "warn", sentence
 
 
 def test_acknowledgement_fits_the_situation():

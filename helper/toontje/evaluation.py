@@ -148,19 +148,21 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _share(part: str, whole: str) -> property:
+    """A read-only property: the count named `part` over the count named `whole`, None while
+    `whole` is 0 (no rows, no figure; a 0.0 would read as a measured result)."""
+    return property(lambda self: _ratio(getattr(self, part), getattr(self, whole)),
+                    doc=f"{part} / {whole}, None when {whole} is 0")
+
+
 @dataclass
 class CategoryScore:
     total: int = 0  # risky rows labelled with this category
     warned: int = 0  # ... that got verdict warn
     named: int = 0  # ... that got a warn finding of this very category
 
-    @property
-    def recall(self) -> float | None:
-        return _ratio(self.warned, self.total)
-
-    @property
-    def named_rate(self) -> float | None:
-        return _ratio(self.named, self.total)
+    recall = _share("warned", "total")
+    named_rate = _share("named", "total")
 
 
 @dataclass
@@ -177,21 +179,13 @@ class Scores:
     traps_warned: int = 0
     categories: dict[str, CategoryScore] = field(default_factory=dict)
 
-    @property
-    def recall(self) -> float | None:
-        return _ratio(self.risky_warned, self.risky)
-
-    @property
-    def false_warning_rate(self) -> float | None:
-        return _ratio(self.ok_warned, self.ok)
+    recall = _share("risky_warned", "risky")
+    false_warning_rate = _share("ok_warned", "ok")
+    trap_false_warning_rate = _share("traps_warned", "traps")
 
     @property
     def precision(self) -> float | None:
         return _ratio(self.risky_warned, self.risky_warned + self.ok_warned)
-
-    @property
-    def trap_false_warning_rate(self) -> float | None:
-        return _ratio(self.traps_warned, self.traps)
 
     def add(self, prediction: Prediction) -> None:
         row = prediction.row
@@ -323,23 +317,21 @@ class PublicSet:
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a public set's CSV, which must have every one of `columns`."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+            rows = list(csv.DictReader(handle))
     except OSError as error:
         raise EvalError(f"{path}: cannot read ({error.strerror or error})") from None
-
-
-def _require(rows: list[dict[str, str]], path: Path, columns: tuple[str, ...]) -> None:
     if rows and (missing := [c for c in columns if c not in rows[0]]):
         raise EvalError(f"{path}: missing column(s) {', '.join(missing)}")
+    return rows
 
 
 def load_brand_replies(path: Path) -> list[PublicItem]:
     """label=agent rows (real published brand replies) -> not warn; URLs stripped. client rows unused."""
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "label"))
+    rows = _read_csv(path, ("text", "label"))
     items = []
     for row in rows:
         if row["label"].strip() == "agent":
@@ -363,9 +355,8 @@ def _float(value: str) -> float:
 def load_ucc(path: Path) -> list[PublicItem]:
     """Any of hostile/antagonize/condescending/dismissive/sarcastic = 1 with confidence >= 0.6 -> warn
     (group: the first such attribute); label=healthy with no attribute at all -> not warn; others unused."""
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "label", "attributes") + UCC_WARN_ATTRIBUTES
-             + tuple(f"{a}_confidence" for a in UCC_WARN_ATTRIBUTES))
+    rows = _read_csv(path, ("text", "label", "attributes") + UCC_WARN_ATTRIBUTES
+                     + tuple(f"{a}_confidence" for a in UCC_WARN_ATTRIBUTES))
     items = []
     for row in rows:
         strong = [a for a in UCC_WARN_ATTRIBUTES
@@ -393,8 +384,7 @@ def mhc_expected(functionality: str) -> str | None:
 
 
 def load_mhc(path: Path) -> list[PublicItem]:
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "functionality"))
+    rows = _read_csv(path, ("text", "functionality"))
     items = []
     for row in rows:
         expected = mhc_expected(row["functionality"])
@@ -412,8 +402,7 @@ def _labels(value: str) -> set[str]:
 
 def load_goemotions(path: Path) -> list[PublicItem]:
     """anger among the labels -> warn; only gratitude/caring/approval (one or more) -> not warn."""
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "label"))
+    rows = _read_csv(path, ("text", "label"))
     items = []
     for row in rows:
         labels = _labels(row["label"])
@@ -426,8 +415,7 @@ def load_goemotions(path: Path) -> list[PublicItem]:
 
 def load_xed(path: Path) -> list[PublicItem]:
     """Exploratory: every line, grouped as anger (has anger), joy/trust (only joy and/or trust), other."""
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "label"))
+    rows = _read_csv(path, ("text", "label"))
     items = []
     for row in rows:
         labels = _labels(row["label"])
@@ -438,8 +426,7 @@ def load_xed(path: Path) -> list[PublicItem]:
 
 def load_twcs(path: Path) -> list[PublicItem]:
     """Exploratory: customer tweets grouped by their sentiment label (negative/neutral/positive)."""
-    rows = _read_csv(path)
-    _require(rows, path, ("text", "label"))
+    rows = _read_csv(path, ("text", "label"))
     return [PublicItem(row["text"], None, row["label"].strip() or "?") for row in rows]
 
 
@@ -491,9 +478,7 @@ class GroupScore:
     n: int = 0
     warned: int = 0
 
-    @property
-    def warn_rate(self) -> float | None:
-        return _ratio(self.warned, self.n)
+    warn_rate = _share("warned", "n")
 
 
 @dataclass
@@ -514,13 +499,8 @@ class PublicResult:
     seconds: float = 0.0
     missing: str | None = None  # why the set could not be run
 
-    @property
-    def recall(self) -> float | None:
-        return _ratio(self.expect_warn_warned, self.expect_warn)
-
-    @property
-    def false_warning_rate(self) -> float | None:
-        return _ratio(self.expect_ok_warned, self.expect_ok)
+    recall = _share("expect_warn_warned", "expect_warn")
+    false_warning_rate = _share("expect_ok_warned", "expect_ok")
 
     @property
     def warn_rate(self) -> float | None:

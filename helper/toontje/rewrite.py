@@ -620,35 +620,41 @@ _INVITATIONS = {
         "Feel free to DM us {detail}. If you'd rather talk, add your phone number and we'll call you.",
     ],
 }
-# Taking ownership where the agent was defensive, argumentative or dismissive.
-_OWNERSHIP = {
-    ("nl", "informal"): "We zoeken het voor je uit.",
-    ("nl", "formal"): "We zoeken het voor u uit.",
-    ("en", None): "We'll look into it for you.",
-}
-_OWNERSHIP_WITH = {
-    ("nl", "informal"): "We zoeken het samen met {partners} voor je uit.",
-    ("nl", "formal"): "We zoeken het samen met {partners} voor u uit.",
-    ("en", None): "We'll look into it with {partners} for you.",
-}
-_WHAT_CAN_BE_DONE = {
-    ("nl", "informal"): "We kijken graag met je wat er wél kan.",
-    ("nl", "formal"): "We kijken graag met u wat er wél kan.",
-    ("en", None): "We'd like to look at what we can do for you.",
-}
-_BEST_EFFORT = {
-    ("nl", "informal"): "We doen er alles aan om te voorkomen dat dit nog eens gebeurt.",
-    ("nl", "formal"): "We doen er alles aan om te voorkomen dat dit nog eens gebeurt.",
-    ("en", None): "We'll do everything we can to keep this from happening again.",
-}
-_THANKS_FOR_REPORTING = {
-    ("nl", "informal"): "Dank je dat je het laat weten.",
-    ("nl", "formal"): "Dank u dat u het laat weten.",
-    ("en", None): "Thanks for letting us know.",
+# The single phrases the rewrite adds, one set per voice, so each voice is complete in one place
+# (a test holds every voice to the same names):
+# - ownership: taking ownership where the agent was defensive, argumentative or dismissive;
+#   ownership_with: the same, naming who was blamed as who we sort it out with;
+# - what_can_be_done: the answer to a brush-off ("daar kunnen we niets aan doen");
+# - best_effort: instead of a promise nobody can keep;
+# - thanks_for_reporting: for feedback or a report; greeting: before the customer's name.
+_PHRASES = {
+    ("nl", "informal"): {
+        "ownership": "We zoeken het voor je uit.",
+        "ownership_with": "We zoeken het samen met {partners} voor je uit.",
+        "what_can_be_done": "We kijken graag met je wat er wél kan.",
+        "best_effort": "We doen er alles aan om te voorkomen dat dit nog eens gebeurt.",
+        "thanks_for_reporting": "Dank je dat je het laat weten.",
+        "greeting": "Hoi",
+    },
+    ("nl", "formal"): {
+        "ownership": "We zoeken het voor u uit.",
+        "ownership_with": "We zoeken het samen met {partners} voor u uit.",
+        "what_can_be_done": "We kijken graag met u wat er wél kan.",
+        "best_effort": "We doen er alles aan om te voorkomen dat dit nog eens gebeurt.",
+        "thanks_for_reporting": "Dank u dat u het laat weten.",
+        "greeting": "Beste",
+    },
+    ("en", None): {
+        "ownership": "We'll look into it for you.",
+        "ownership_with": "We'll look into it with {partners} for you.",
+        "what_can_be_done": "We'd like to look at what we can do for you.",
+        "best_effort": "We'll do everything we can to keep this from happening again.",
+        "thanks_for_reporting": "Thanks for letting us know.",
+        "greeting": "Hi",
+    },
 }
 # Carries facts from a sentence that had to go, so the customer loses nothing they need.
 _FACT_CARRIER = {"nl": "Voor de volledigheid: {facts}.", "en": "For reference: {facts}."}
-_GREETING_WORDS = {("nl", "informal"): "Hoi", ("nl", "formal"): "Beste", ("en", None): "Hi"}
 
 _CHANGE_MESSAGES = {
     "nl": {
@@ -761,6 +767,10 @@ class _Plan:
         if self.lang == "en":
             return ("en", None)
         return ("nl", self.register or "informal")
+
+    def phrase(self, name: str) -> str:
+        """One of the phrases the rewrite adds (see _PHRASES), in this reply's voice."""
+        return _PHRASES[self.voice][name]
 
 
 def _words(text: str) -> list[str]:
@@ -1119,7 +1129,7 @@ def _prepare(text: str, analysis, plan: _Plan, context) -> _Prepared:
             current.text = ""
             plan.note("cliche")
         elif any(f.category == "empty-promise" for f in here):
-            current.text = _BEST_EFFORT[plan.voice]
+            current.text = plan.phrase("best_effort")
             plan.note("empty-promise")
         sentences.append(current)
     return _Prepared(
@@ -1190,7 +1200,7 @@ def _assemble(prepared: _Prepared, plan: _Plan, context) -> list[_Sentence]:
     if opening:
         result.append(opening)
     if "missing-thanks" in review_categories and not is_fan_thanks:
-        result.append(_Sentence(_THANKS_FOR_REPORTING[plan.voice], "opening", notes=("thanks",)))
+        result.append(_Sentence(plan.phrase("thanks_for_reporting"), "opening", notes=("thanks",)))
     result.extend(kept)
 
     dropped_facts = list(dict.fromkeys(dropped_facts))
@@ -1204,7 +1214,7 @@ def _assemble(prepared: _Prepared, plan: _Plan, context) -> list[_Sentence]:
         bool(warn_categories_seen) and _NEEDS_DETAILS.search(" ".join(filter(None, [text, context.comment])))
     )
     if partners:
-        ownership = _OWNERSHIP_WITH[plan.voice].format(partners=_and_list(partners, plan.lang))
+        ownership = plan.phrase("ownership_with").format(partners=_and_list(partners, plan.lang))
         result.append(_Sentence(ownership, "ownership", partners, ("ownership",)))
     if wants_channel and not is_fan_thanks and not _PRIVATE_CHANNEL.search(whole_reply):
         invitation = _invitation(plan, text, context.comment, offers_to_look_into_it=not partners)
@@ -1214,8 +1224,8 @@ def _assemble(prepared: _Prepared, plan: _Plan, context) -> list[_Sentence]:
         # Nothing of the agent's reply is left: an acknowledgement alone says nothing.
         or warn_categories_seen and not kept and not hard_facts
     ):
-        closing = _WHAT_CAN_BE_DONE if "dismissive" in warn_categories_seen else _OWNERSHIP
-        result.append(_Sentence(closing[plan.voice], "ownership", notes=("ownership",)))
+        closing = "what_can_be_done" if "dismissive" in warn_categories_seen else "ownership"
+        result.append(_Sentence(plan.phrase(closing), "ownership", notes=("ownership",)))
     house_sign_off = plan.house.sign_off.get(plan.lang) if plan.house else None
     if house_sign_off or prepared.sign_off:
         result.append(_Sentence(house_sign_off or prepared.sign_off, "signoff"))
@@ -1394,7 +1404,7 @@ def _opening(plan: _Plan, original_greeting: str, acknowledge: bool, situation: 
         salutation = original_greeting.rstrip(" ,!.:\n")  # the agent's own "Dear Mrs. Thompson"
     elif name:
         notes += ("name",)
-        greeting_word = _GREETING_WORDS[plan.voice]
+        greeting_word = plan.phrase("greeting")
         if plan.lang == "en" and addressee.formal:
             greeting_word = "Hello"
         salutation = f"{greeting_word} {name}"

@@ -83,7 +83,8 @@
     return Boolean(selection?.rangeCount) && box.contains(selection.anchorNode) && box.contains(selection.focusNode);
   }
 
-  function insertWithCommand(text) {
+  // The box is not needed: execCommand works on the focused editor, which selectAllInBox made it.
+  function insertWithCommand(box, text) {
     return text ? document.execCommand('insertText', false, text) : document.execCommand('delete');
   }
 
@@ -105,16 +106,31 @@
    * Replaces all text with one insertion and reports whether the editor now holds it. Exactly one
    * insertion method runs: stacking methods is how other projects got the text two or three times.
    */
-  async function replaceAllText(box, text, { insert, readText }) {
+  async function replaceAllText(box, text, insert) {
     if (!(await selectAllInBox(box))) return false;
     insert(box, text);
     await sleep(SETTLE_DELAY_MS);
-    return sameText(readText(box), text);
+    return sameText(readBlockText(box), text);
+  }
+
+  /**
+   * An editor module: what every editor shares (reading the rendered blocks, replacing all text
+   * in one step) around the two things that differ per editor: `insert(box, text)`, the
+   * insertion the editor takes into its own state, and `historyGroupDelayMs`, how long after the
+   * last change the editor's history starts a new undo step.
+   */
+  function editorModule({ name, historyGroupDelayMs, insert }) {
+    return Object.freeze({
+      name,
+      historyGroupDelayMs,
+      readText: readBlockText,
+      replaceText: (box, text) => replaceAllText(box, text, insert),
+    });
   }
 
   Toontje.editing = Object.freeze({
+    editorModule,
     readBlockText,
-    replaceAllText,
     insertWithCommand,
     insertWithPaste,
     sameText,

@@ -4,23 +4,18 @@
 (function defineLexicalEditor(Toontje) {
   const { editing } = Toontje;
 
-  function readText(box) {
-    return editing.readBlockText(box);
-  }
-
   // Measured with lexical 0.52 in Chromium: execCommand('insertText') is applied (the path that
   // SITES.md recommends) but drops line breaks, while a paste with a DataTransfer keeps them.
   // Both become one history entry, so one Ctrl+Z undoes the replacement.
   function insert(box, text) {
     if (text.includes('\n')) editing.insertWithPaste(box, text);
-    else editing.insertWithCommand(text);
+    else editing.insertWithCommand(box, text);
   }
 
-  Toontje.editors.lexical = Object.freeze({
+  Toontje.editors.lexical = editing.editorModule({
     name: 'lexical',
     // Lexical merges an insertion into the previous undo step only for typed characters.
     historyGroupDelayMs: 0,
-    readText,
-    replaceText: (box, text) => editing.replaceAllText(box, text, { insert, readText }),
+    insert,
   });
 })(globalThis.Toontje);

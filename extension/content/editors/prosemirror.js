@@ -5,18 +5,10 @@
 (function defineProseMirrorEditor(Toontje) {
   const { editing } = Toontje;
 
-  function readText(box) {
-    return editing.readBlockText(box);
-  }
-
-  Toontje.editors.prosemirror = Object.freeze({
+  Toontje.editors.prosemirror = editing.editorModule({
     name: 'prosemirror',
     // prosemirror-history starts a new undo group only after 500 ms without changes.
     historyGroupDelayMs: 500,
-    readText,
-    replaceText: (box, text) => editing.replaceAllText(box, text, {
-      insert: (target, value) => editing.insertWithCommand(value),
-      readText,
-    }),
+    insert: editing.insertWithCommand,
   });
 })(globalThis.Toontje);

@@ -5,19 +5,11 @@
 (function defineQuillEditor(Toontje) {
   const { editing } = Toontje;
 
-  function readText(box) {
-    return editing.readBlockText(box);
-  }
-
-  Toontje.editors.quill = Object.freeze({
+  Toontje.editors.quill = editing.editorModule({
     name: 'quill',
     // Quill's history merges changes less than a second apart into one undo step (its default
     // "delay"); waiting that long after the last keystroke keeps Ctrl+Z from also eating typing.
     historyGroupDelayMs: 1000,
-    readText,
-    replaceText: (box, text) => editing.replaceAllText(box, text, {
-      insert: (target, value) => editing.insertWithCommand(value),
-      readText,
-    }),
+    insert: editing.insertWithCommand,
   });
 })(globalThis.Toontje);

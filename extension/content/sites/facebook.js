@@ -2,6 +2,7 @@
 // Facebook: which boxes are comment boxes, how they post, and whose comment they answer.
 // Every selector lives in SELECTORS, with where and when it was seen (see shared/SITES.md).
 (function defineFacebookSite(Toontje) {
+  const { dom } = Toontje;
   const SELECTORS = Object.freeze({
     // seen 2025-2026 in public extension code: Lexical marks its root; comment boxes are
     // contenteditable textboxes with aria-labels such as "Comment as …", "Write a comment…".
@@ -26,6 +27,8 @@
   const AUTHOR_FROM_LABEL = /^(?:comment|reply|reactie|antwoord)\s+(?:by|van)\s+(.+?)(?:\s+(?:\d|a |an |about |een |ongeveer |just now|zojuist|yesterday|gisteren).*)?$/i;
   // How far up from a box to look for the comment it answers when the box sits right after it.
   const REPLY_BOX_SEARCH_DEPTH = 5;
+  // How far up from a box (or its send control) to look for the other one.
+  const SUBMIT_CONTROL_SEARCH_DEPTH = 8;
   const MAX_CONTEXT_CHARS = 2000;
 
   function isCommentBox(element) {
@@ -35,39 +38,25 @@
   }
 
   function findBoxes(root) {
-    const found = root.matches?.(SELECTORS.box) ? [root] : [];
-    found.push(...root.querySelectorAll(SELECTORS.box));
-    return found.filter(isCommentBox);
+    return dom.matchingWithin(root, SELECTORS.box).filter(isCommentBox);
   }
 
   function boxFromTarget(target) {
-    const box = target?.closest?.(SELECTORS.box);
+    const box = dom.closestMatching(target, SELECTORS.box);
     return box && isCommentBox(box) ? box : null;
   }
 
-  /** The nearest ancestor (within a few levels) that holds both the box and a send control. */
+  /** The send control in the nearest ancestor (within a few levels) that holds one. */
   function submitControlFor(box) {
-    let node = box.parentElement;
-    for (let depth = 0; node && depth < 8; depth += 1, node = node.parentElement) {
-      const control = node.querySelector(SELECTORS.submitControl);
-      if (control) return control;
-    }
-    return null;
+    return dom.nearestAround(box, SELECTORS.submitControl, SUBMIT_CONTROL_SEARCH_DEPTH);
   }
 
   function submitControlFromTarget(target) {
-    return target?.closest?.(SELECTORS.submitControl) ?? null;
+    return dom.closestMatching(target, SELECTORS.submitControl);
   }
 
   function boxForSubmitControl(control) {
-    let node = control.parentElement;
-    for (let depth = 0; node && depth < 8; depth += 1, node = node.parentElement) {
-      const candidates = findBoxes(node);
-      // Several boxes share this ancestor: the send control follows the box it posts.
-      const before = candidates.filter((box) => box.compareDocumentPosition(control) & Node.DOCUMENT_POSITION_FOLLOWING);
-      if (candidates.length) return before.at(-1) ?? candidates[0];
-    }
-    return null;
+    return dom.boxBeforeControl(control, findBoxes, SUBMIT_CONTROL_SEARCH_DEPTH);
   }
 
   function isSubmitControlEnabled(control) {
@@ -86,21 +75,17 @@
     return null;
   }
 
-  function ownedBy(article, element) {
-    return element.closest(SELECTORS.comment) === article;
-  }
-
   function readContext(box) {
     const article = parentComment(box);
     if (!article) return null;
-    const authorElement = [...article.querySelectorAll(SELECTORS.commentAuthor)]
-      .find((element) => ownedBy(article, element) && element.textContent.trim());
+    const authorElement = dom.ownMatches(article, SELECTORS.commentAuthor, SELECTORS.comment)
+      .find((element) => element.textContent.trim());
     const authorFromLabel = AUTHOR_FROM_LABEL.exec((article.getAttribute('aria-label') ?? '').trim())?.[1];
     const author = (authorElement?.textContent ?? authorFromLabel ?? '').trim();
-    const textBlocks = [...article.querySelectorAll(SELECTORS.commentText)].filter((element) => ownedBy(article, element)
-      && !element.parentElement.closest(SELECTORS.commentText)
-      && !element.closest('a[role="link"]')
-      && !element.contains(box));
+    const textBlocks = dom.ownMatches(article, SELECTORS.commentText, SELECTORS.comment)
+      .filter((element) => !element.parentElement.closest(SELECTORS.commentText)
+        && !element.closest('a[role="link"]')
+        && !element.contains(box));
     const comment = textBlocks.map((element) => element.innerText ?? element.textContent)
       .map((text) => text.trim()).filter(Boolean).join('\n').slice(0, MAX_CONTEXT_CHARS);
     if (!author && !comment) return null;

@@ -3,6 +3,7 @@
 // both posted by a button. Every selector lives in SELECTORS, with where and when it was seen
 // (see shared/SITES.md).
 (function defineLinkedInSite(Toontje) {
+  const { dom } = Toontje;
   const SELECTORS = Object.freeze({
     // seen 2025 in public extension code: the older build's Quill editor.
     quillBox: '.comments-comment-box .ql-editor[contenteditable="true"], '
@@ -15,6 +16,8 @@
     submitControl: 'button.comments-comment-box__submit-button--cr, '
       + 'form.comments-comment-box__form button[type="submit"], '
       + 'button[data-view-name="comment-post"], button[data-view-name="comment-reply-post"]',
+    // seen 2025 (older build): the form that holds one box and its post button.
+    commentForm: 'form.comments-comment-box__form, .comments-comment-box',
     // seen 2025: comments, newer and older markup.
     comment: 'article.comments-comment-entity, article.comments-comment-item',
     commentAuthor: '.comments-comment-meta__description-title, .comments-post-meta__name-text',
@@ -24,16 +27,16 @@
   // How far up from a button to look for the box it posts (the newer build puts the button
   // beside the editor's wrapper, not inside a form).
   const BUTTON_TO_BOX_DEPTH = 6;
+  // From a box up to its button, two levels more: the box sits that much deeper in its editor's wrappers.
+  const BOX_TO_BUTTON_DEPTH = BUTTON_TO_BOX_DEPTH + 2;
   const MAX_CONTEXT_CHARS = 2000;
 
   function findBoxes(root) {
-    const found = root.matches?.(ANY_BOX) ? [root] : [];
-    found.push(...root.querySelectorAll(ANY_BOX));
-    return found;
+    return dom.matchingWithin(root, ANY_BOX);
   }
 
   function boxFromTarget(target) {
-    return target?.closest?.(ANY_BOX) ?? null;
+    return dom.closestMatching(target, ANY_BOX);
   }
 
   function editorFor(box) {
@@ -41,48 +44,32 @@
   }
 
   function submitControlFor(box) {
-    let node = box.parentElement;
-    for (let depth = 0; node && depth < BUTTON_TO_BOX_DEPTH + 2; depth += 1, node = node.parentElement) {
-      const control = node.querySelector(SELECTORS.submitControl);
-      if (control) return control;
-    }
-    return null;
+    return dom.nearestAround(box, SELECTORS.submitControl, BOX_TO_BUTTON_DEPTH);
   }
 
   function submitControlFromTarget(target) {
-    return target?.closest?.(SELECTORS.submitControl) ?? null;
+    return dom.closestMatching(target, SELECTORS.submitControl);
   }
 
   function boxForSubmitControl(control) {
-    const form = control.closest('form.comments-comment-box__form, .comments-comment-box');
+    const form = control.closest(SELECTORS.commentForm);
     const inForm = form?.querySelector(ANY_BOX);
     if (inForm) return inForm;
-    let node = control.parentElement;
-    for (let depth = 0; node && depth < BUTTON_TO_BOX_DEPTH; depth += 1, node = node.parentElement) {
-      const candidates = findBoxes(node);
-      // Several boxes share this ancestor: a post button follows the box it posts.
-      const before = candidates.filter((box) => box.compareDocumentPosition(control) & Node.DOCUMENT_POSITION_FOLLOWING);
-      if (candidates.length) return before.at(-1) ?? candidates[0];
-    }
-    return null;
+    return dom.boxBeforeControl(control, findBoxes, BUTTON_TO_BOX_DEPTH);
   }
 
   function isSubmitControlEnabled(control) {
     return !control.disabled && control.getAttribute('aria-disabled') !== 'true';
   }
 
-  function ownedBy(article, element) {
-    return element.closest(SELECTORS.comment) === article;
-  }
-
   /** A reply box sits inside the article of the comment it answers; a top-level box has none. */
   function readContext(box) {
     const article = box.closest(SELECTORS.comment);
     if (!article) return null;
-    const authorElement = [...article.querySelectorAll(SELECTORS.commentAuthor)]
-      .find((element) => ownedBy(article, element) && element.textContent.trim());
-    const textElement = [...article.querySelectorAll(SELECTORS.commentText)]
-      .find((element) => ownedBy(article, element) && !element.contains(box) && element.textContent.trim());
+    const authorElement = dom.ownMatches(article, SELECTORS.commentAuthor, SELECTORS.comment)
+      .find((element) => element.textContent.trim());
+    const textElement = dom.ownMatches(article, SELECTORS.commentText, SELECTORS.comment)
+      .find((element) => !element.contains(box) && element.textContent.trim());
     // LinkedIn repeats the name for screen readers in visually hidden spans; the first line is enough.
     const author = (authorElement?.innerText ?? authorElement?.textContent ?? '').trim().split('\n')[0].trim();
     const comment = (textElement?.innerText ?? textElement?.textContent ?? '').trim().slice(0, MAX_CONTEXT_CHARS);

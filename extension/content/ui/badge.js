@@ -3,6 +3,7 @@
 // from the editor (mousedown is cancelled on its buttons) and floats outside the site's tree.
 (function defineBadge(Toontje) {
   const { t } = Toontje.i18n;
+  const { element } = Toontje.dom;
 
   const STATE_LABELS = Object.freeze({
     ok: () => t('badgeOk'),
@@ -12,13 +13,6 @@
     paused: () => t('badgePaused'),
     checking: () => t('badgeChecking'),
   });
-
-  function element(tag, className, attributes = {}) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-    return node;
-  }
 
   // Clicking a badge button must leave the caret where it was in the editor.
   function keepEditorFocus(button) {

@@ -4,14 +4,8 @@
 // through selectors scoped to [data-toontje-panel], so the site and the panel leave each other alone.
 (function definePanel(Toontje) {
   const { t, categoryLabel } = Toontje.i18n;
+  const { element } = Toontje.dom;
   let panelCount = 0;
-
-  function element(tag, className, attributes = {}) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-    return node;
-  }
 
   /** Findings with words to mark, in text order, skipping any that overlap one already marked. */
   function markableRanges(text, findings) {
