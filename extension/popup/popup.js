@@ -18,6 +18,8 @@
     }
   }
   showSettings(settings);
+  // The options page, a shortcut or Chrome sync may change the switches while the popup is open.
+  Settings.onChange(showSettings);
 
   enabled.addEventListener('change', async () => showSettings(await Settings.save({ enabled: enabled.checked })));
   for (const input of siteSwitches) {

@@ -41,3 +41,14 @@ def test_site_switch_in_the_popup_turns_facebook_off(browser, settings, page):
     assert site.wait_posted(1) == [RISKY]
     assert page.locator("[data-toontje-badge]").count() == 0
     assert site.panel.count() == 0
+
+
+def test_popup_follows_a_switch_changed_elsewhere(browser, settings):
+    popup = open_popup(browser)
+    try:
+        expect(popup.locator("#enabled")).to_be_checked()
+        browser.storage("async () => await chrome.storage.sync.set({enabled: false})")
+        expect(popup.locator("#enabled")).not_to_be_checked()
+        expect(popup.locator('input[data-site="linkedin"]')).to_be_disabled()
+    finally:
+        popup.close()
