@@ -47,7 +47,7 @@ def test_rows_have_the_documented_fields(labelled):
         assert row["lang"] in ("nl", "en"), where
         assert row["label"] in ("ok", "risky"), where
         assert 0 < len(row["text"].strip()) <= 1000, where
-        assert re.fullmatch(rf"{row['lang']}-{ID_LETTERS[name]}-\d{{3}}", row["id"]), f"{where}: id pattern"
+        assert re.fullmatch(rf"{row['lang']}-{ID_LETTERS[name]}-\d{{3,4}}", row["id"]), f"{where}: id pattern"
         if "context" in row:
             context = row["context"]
             assert isinstance(context, dict) and context, where
