@@ -9,10 +9,10 @@ import pytest
 
 EVAL_DIR = Path(__file__).parent / "eval"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SETS = {"dev": EVAL_DIR / "dev.jsonl", "holdout": EVAL_DIR / "holdout.jsonl", "holdout2": EVAL_DIR / "holdout2.jsonl"}
-# The letter in each set's row ids: nl-d-001 (dev), nl-h-001 (holdout), nl-b-001 (holdout2).
-ID_LETTERS = {"dev": "d", "holdout": "h", "holdout2": "b"}
-HELD_OUT = ("holdout", "holdout2")
+SETS = {name: EVAL_DIR / f"{name}.jsonl" for name in ("dev", "holdout", "holdout2", "holdout3")}
+# The letter in each set's row ids: nl-d-001 (dev), nl-h-001 (holdout), nl-b-001 (holdout2), nl-c-001 (holdout3).
+ID_LETTERS = {"dev": "d", "holdout": "h", "holdout2": "b", "holdout3": "c"}
+HELD_OUT = ("holdout", "holdout2", "holdout3")
 
 WARN_CATEGORIES = {"argumentative", "attacking", "defensive", "impatient", "dismissive", "emotional"}
 REVIEW_CATEGORIES = {"missing-name", "missing-empathy", "missing-private-channel", "cliche",
@@ -109,7 +109,7 @@ def test_dev_set_size():
     assert {r["lang"] for r in rows} == {"nl", "en"}
 
 
-@pytest.mark.parametrize("earlier, later", [("dev", "holdout"), ("dev", "holdout2"), ("holdout", "holdout2")])
+@pytest.mark.parametrize("earlier, later", [(a, b) for i, a in enumerate(SETS) for b in list(SETS)[i + 1:]])
 def test_a_later_set_does_not_repeat_an_earlier_one(earlier, later):
     seen = {normalise(r["text"]) for r in load(SETS[earlier])}
     repeated = [r["id"] for r in load(SETS[later]) if normalise(r["text"]) in seen]

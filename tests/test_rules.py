@@ -159,3 +159,90 @@ def test_example_failures_reports_a_rule_whose_examples_lie():
     catalogue = parse_catalogue(lying, "house.toml", "nl", base=load_catalogue("nl"))
     failures = example_failures(catalogue)
     assert len(failures) == 1 and "nl-house-test fires" in failures[0]
+
+
+def test_quote_token_matches_that_words_were_quoted_but_not_which():
+    from toontje.analysis import Document
+    from toontje.rules import compile_patterns
+
+    patterns = compile_patterns(['niet " (geschrapt|gedaan)'], {})
+    assert Document("We hebben de lijn niet 'zomaar' geschrapt.", "nl").has(patterns)
+    assert Document('We didn\'t "ignore" it, niet "zomaar" gedaan.', "nl").has(patterns)
+    assert not Document("We hebben de lijn niet zomaar geschrapt.", "nl").has(patterns)
+    # The quoted words themselves stay invisible: a pattern cannot name them.
+    assert not Document("We hebben de lijn niet 'zomaar' geschrapt.", "nl").has(compile_patterns(["niet zomaar"], {}))
+
+
+def _fires(rule_lines):
+    """Whether a one-rule catalogue (rule id "nl-test", a signal "sorry") fires on a text."""
+    from toontje.analysis import Document, find_all
+    from toontje.rules import parse_catalogue
+
+    catalogue = parse_catalogue(
+        'language = "nl"\n[signals]\nsorry = ["sorry"]\n[[rule]]\nid = "nl-test"\nmessage = "m"\ndescription = "d"\n'
+        + rule_lines, "test.toml", "nl")
+    return lambda text: any(f.rule == "nl-test" for f in find_all(Document(text, "nl"), None, catalogue))
+
+
+def test_unless_nearby_looks_at_the_sentence_before_and_after():
+    fired = _fires('''
+category = "emotional"
+patterns = ["belachelijk"]
+unless_nearby = ["sorry"]
+must_fire = ["Belachelijk."]
+must_not_fire = ["Sorry. Belachelijk."]
+''')
+    assert fired("Belachelijk.")
+    assert not fired("Belachelijk. Sorry daarvoor.")
+    assert not fired("Sorry! Belachelijk dit.")
+    assert fired("Sorry. Even iets anders. Belachelijk.")  # two sentences away: not nearby
+
+
+def test_whole_reply_rules_fire_only_on_a_one_sentence_reply():
+    fired = _fires('''
+category = "dismissive"
+patterns = ["^ prima $"]
+whole_reply = true
+must_fire = ["Prima."]
+must_not_fire = ["Prima. We sturen hem morgen."]
+''')
+    assert fired("Prima.")
+    assert not fired("Prima. We sturen hem morgen.")
+
+
+def test_unless_signal_nearby_excuses_a_detector_finding():
+    fired = _fires('''
+category = "emotional"
+detector = "punctuation"
+params = { marks = ["?!"], max_sentence_polarity = 1.0, unless_signal_nearby = ["sorry"] }
+must_fire = ["Hoe dan?!"]
+must_not_fire = ["Sorry. Hoe dan?!"]
+''')
+    assert fired("Hoe dan?!")
+    assert not fired("Hoe dan?! Sorry, ik snap het nu.")
+
+
+def test_unless_reply_looks_at_the_whole_reply():
+    fired = _fires('''
+category = "argumentative"
+patterns = ["niet waar"]
+unless_reply = ["fijn dat je het checkt"]
+must_fire = ["Dat is niet waar."]
+must_not_fire = ["Dat is niet waar. De bus rijdt. Fijn dat je het checkt!"]
+''')
+    assert fired("Dat is niet waar. De bus rijdt gewoon.")
+    assert not fired("Dat is niet waar. De bus rijdt gewoon. Fijn dat je het checkt!")
+
+
+def test_patterns_starting_with_a_number_or_quoted_words_find_every_match():
+    # "#" and '"' anchor a pattern's start like a word does; every occurrence must still be found.
+    from toontje.analysis import Document
+    from toontje.rules import compile_patterns
+
+    numbers = compile_patterns(["# (euro|minuten)"], {})
+    assert Document("Eerst 3 dagen, daarna 12 euro en 15 minuten.", "nl").has(numbers)
+    assert len(list(Document("Het was 12 euro en 15 minuten.", "nl").matches(numbers))) == 2
+    assert not Document("Het kost twaalf euro.", "nl").has(numbers)
+    quoted = compile_patterns(['" (is|was) (niet|geen)'], {})
+    assert Document('Uw "fout" is niet van ons.', "nl").has(quoted)
+    assert not Document("Uw fout is niet van ons.", "nl").has(quoted)

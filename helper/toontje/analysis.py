@@ -18,7 +18,7 @@ from .context import addressee_from_author, is_pure_anger, mentions_name, regist
 from .language import detect_language
 from .rules import Catalogue, PatternSet, Rule, WordIndex, load_catalogue
 from .sentiment import EMPTY_TALLY, NEGATIVE_WORDS, Sentiment, Tally, tallies
-from .text import Token, Utf16Offsets, machine_spans, quoted_spans, reported_spans, split_sentences, tokenize
+from .text import Sentence, Token, Utf16Offsets, machine_spans, quoted_spans, reported_spans, split_sentences, tokenize
 
 _QUOTE_PLACEHOLDER = ' "'  # stands in the word stream for words that are not the agent's own
 _BOUNDARY = " |"  # sentence boundary in the word stream
@@ -88,7 +88,8 @@ _NOT_NAMES = frozenset(
     "unfortunately no yes well okay sadly honestly seriously again right sure fine ugh sigh whatever "
     "nope thanks great wow oh ah tjonge jeetje jemig oei oeps ai au auw bah ach och hm hmm o haha hihi lol "
     "poeh jee gossie oops ouch yikes wonderful brilliant fantastic marvellous lovely perfect impressive "
-    "congrats congratulations knap goh".split()
+    "congrats congratulations knap goh gefeliciteerd proficiat bravo chapeau hulde applaus geweldig fantastisch "
+    "prachtig heerlijk mooi leuk gaaf tof grappig interessant excuses excuus pardon".split()
 )
 _LAUGHS_AND_SIGHS = ("haha", "hihi", "pff", "zucht", "lol", "hah")
 _MAX_VOCATIVE_WORDS = 4
@@ -114,6 +115,24 @@ def _vocative_end(tokens: tuple[Token, ...]) -> int | None:
     return None
 
 
+def _with_trailing_emoji(sentences: list[Sentence], tokens: list[Token]) -> list[Sentence]:
+    """Emoji after the last sentence mark ("Mooi gedaan. 🙄") belong to that sentence.
+
+    split_sentences() drops a last stretch without words; an eye-roll there is the agent's
+    own comment on the sentence before it, so rules must see it. A reply of only emoji is
+    one sentence.
+    """
+    end = sentences[-1].end if sentences else 0
+    trailing = [token for token in tokens if token.start >= end and token.kind != "punct"]
+    if not trailing or any(token.kind != "emoji" for token in trailing):
+        return sentences
+    if not sentences:
+        return [Sentence(trailing[0].start, trailing[-1].end, tuple(trailing), False)]
+    last = sentences[-1]
+    extra = tuple(token for token in tokens if token.start >= end)
+    return sentences[:-1] + [Sentence(last.start, trailing[-1].end, last.tokens + extra, last.is_question)]
+
+
 class Document:
     """A text prepared for matching.
 
@@ -128,7 +147,7 @@ class Document:
         self.text = text
         self.lang = lang
         self.tokens = tokenize(text) if tokens is None else tokens
-        self.sentences = split_sentences(text, self.tokens)
+        self.sentences = _with_trailing_emoji(split_sentences(text, self.tokens), self.tokens)
         # Not the agent's own words: what they quote or report the customer saying, and links,
         # e-mail addresses, @handles.
         self.hidden = sorted(quoted_spans(text) + reported_spans(text) + machine_spans(text))
@@ -214,6 +233,16 @@ class Document:
         start, end = self.sentence_bounds[sentence]
         return patterns.search(self.stream, self.word_index, start, end)
 
+    def sentence_near_has(self, patterns: PatternSet, sentence: int) -> bool:
+        """`patterns` in this sentence or the one right before or after it."""
+        start = self.sentence_bounds[max(0, sentence - 1)][0]
+        end = self.sentence_bounds[min(len(self.sentence_bounds) - 1, sentence + 1)][1]
+        return patterns.search(self.stream, self.word_index, start, end)
+
+    @property
+    def sentences_with_words(self) -> int:
+        return sum(1 for words in self.sentence_words if words)
+
     def has(self, patterns: PatternSet) -> bool:
         return patterns.search(self.stream, self.word_index)
 
@@ -247,7 +276,10 @@ def _finding(rule: Rule, start: int = 0, end: int = 0) -> Finding:
 
 
 def _phrases(rule: Rule, doc: Document, context: "_ContextView", catalogue: Catalogue) -> list[Finding]:
+    if rule.whole_reply and doc.sentences_with_words > 1:
+        return []
     findings = []
+    excused_by_reply: bool | None = None
     for first, last, sentence in doc.matches(rule.matcher):
         if rule.statements_only and doc.sentences[sentence].is_question:
             continue
@@ -255,13 +287,23 @@ def _phrases(rule: Rule, doc: Document, context: "_ContextView", catalogue: Cata
             continue
         if rule.unless_matcher is not None and doc.sentence_has(rule.unless_matcher, sentence):
             continue
+        if rule.nearby_matcher is not None and doc.sentence_near_has(rule.nearby_matcher, sentence):
+            continue
+        if rule.reply_matcher is not None:
+            if excused_by_reply is None:
+                excused_by_reply = doc.has(rule.reply_matcher)
+            if excused_by_reply:
+                continue
         findings.append(_finding(rule, *doc.span(first, last)))
     return findings
 
 
 def _excused(rule: Rule, doc: Document, sentence: int, catalogue: Catalogue) -> bool:
-    """A sentence that is positive, or shows one of the rule's `unless_signal`s, does not count."""
+    """A sentence that is positive, or shows one of the rule's `unless_signal`s (or, next to it, one of
+    its `unless_signal_nearby`s), does not count."""
     if any(doc.sentence_has(catalogue.signals[name], sentence) for name in rule.params.get("unless_signal", ())):
+        return True
+    if any(doc.sentence_near_has(catalogue.signals[name], sentence) for name in rule.params.get("unless_signal_nearby", ())):
         return True
     limit = rule.params.get("max_sentence_polarity")
     return limit is not None and doc.sentence_polarity(sentence) > limit
@@ -334,6 +376,8 @@ def _sentiment(rule: Rule, doc: Document, context: "_ContextView", catalogue: Ca
         if doc.sentence_polarity(index) > rule.params["threshold"]:
             continue
         if any(doc.sentence_has(catalogue.signals[name], index) for name in rule.params["unless_signal"]):
+            continue
+        if any(doc.sentence_near_has(catalogue.signals[name], index) for name in rule.params["unless_signal_nearby"]):
             continue
         findings.append(_finding(rule, *doc.span(words[0], words[-1])))
     return findings

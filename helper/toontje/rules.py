@@ -8,7 +8,12 @@ A catalogue file has:
                  ("empathy", "private_channel", "complaint", ...)
     [[rule]]     one table per rule: id, category, message, description, must_fire,
                  must_not_fire, and either `patterns` (+ `unless` patterns that cancel a
-                 match in the same sentence, `statements_only` / `questions_only`) or a
+                 match in the same sentence, `unless_nearby` patterns that cancel it when
+                 they occur in the same sentence or the one right before or after,
+                 `unless_reply` patterns that cancel it when they occur anywhere in the reply,
+                 `statements_only` / `questions_only`, `whole_reply` = fire only when the
+                 reply is this one sentence ("Prima." alone brushes off; inside a longer
+                 friendly reply it does not)) or a
                  `detector` with `params` (see DETECTOR_PARAMS); optional severity
                  (+ severity_reason) and replacements.
 
@@ -27,6 +32,9 @@ punctuation ignored; words the agent quotes or reports the customer saying, link
     _             exactly one word
     !x  !(a|b)    the next word(s) are NOT x (negative look-ahead)
     ^  $          start / end of the sentence (also right after a greeting: "Hoi Sanne, ...")
+    "             words the agent quotes (one or more, masked out as customer words): lets
+                  a pattern see THAT something was quoted, never what: "niet \" geschrapt"
+                  matches "niet 'zomaar' geschrapt" (scare quotes around the customer's words)
     {name}        a macro from [macros]
 
 Each pattern compiles to a regular expression over a space-separated word stream, with
@@ -75,12 +83,15 @@ DETECTOR_PARAMS: dict[str, dict[str, object]] = {
     # letters count only when emphatic or when the whole sentence is in capitals
     # ("OS, CPU, RAM" is a list of acronyms, "IK BEN HET ZAT" is not).
     "shouting": {"min_run": 2, "min_letters_alone": 6, "short_is_acronym": 3, "acronyms": [],
-                 "emphatic_words": [], "max_sentence_polarity": 0.3, "unless_signal": []},
+                 "emphatic_words": [], "max_sentence_polarity": 0.3, "unless_signal": [], "unless_signal_nearby": []},
     # Repeated or mixed punctuation ("!!!", "?!") in a sentence that is not positive.
-    "punctuation": {"marks": ["!!", "?!", "!?", "??"], "max_sentence_polarity": 0.3, "unless_signal": []},
+    "punctuation": {"marks": ["!!", "?!", "!?", "??"], "max_sentence_polarity": 0.3, "unless_signal": [],
+                    "unless_signal_nearby": []},
     # Strongly negative sentiment in a sentence in the agent's own voice, unless the sentence
     # shows one of the `unless_signal` signals (an apology or empathy uses negative words kindly).
-    "sentiment": {"threshold": -0.6, "unless_signal": []},
+    # `unless_signal_nearby` (for these three detectors): signals that also excuse a sentence when
+    # they occur in the sentence right before or after it ("Balen, dat snappen we. ... echt zinloos.").
+    "sentiment": {"threshold": -0.6, "unless_signal": [], "unless_signal_nearby": []},
     # A comment that shows a `when_comment` signal (or is this negative), not an
     # `unless_comment` one, answered without any `unless_reply` signal.
     "missing_signal": {"when_comment": [], "unless_comment": [], "unless_reply": [],
@@ -96,12 +107,12 @@ DETECTOR_PARAMS: dict[str, dict[str, object]] = {
     "pure_anger": {},
 }
 # Params that name signals (lists of names from [signals]).
-_SIGNAL_PARAMS = {"unless_signal", "when_comment", "unless_comment", "unless_reply",
+_SIGNAL_PARAMS = {"unless_signal", "unless_signal_nearby", "when_comment", "unless_comment", "unless_reply",
                   "formal_signal", "informal_signal", "formal_style", "informal_style"}
 
 RULE_KEYS = {
     "id", "category", "severity", "severity_reason", "message", "description", "replacements",
-    "detector", "params", "patterns", "unless", "statements_only", "questions_only",
+    "detector", "params", "patterns", "unless", "unless_nearby", "unless_reply", "whole_reply", "statements_only", "questions_only",
     "must_fire", "must_not_fire",
 }
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -148,6 +159,10 @@ class Rule:
     source: str
     matcher: PatternSet | None = field(default=None, compare=False, repr=False)
     unless_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
+    unless_nearby: tuple[str, ...] = ()
+    nearby_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
+    whole_reply: bool = False
+    reply_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {
@@ -248,7 +263,7 @@ class _Node:
     zero_width: bool = False
     body: str | None = None
     # Every match of the piece starts at one of `start_anchors` (it cannot be skipped).
-    # "^" and "," have the stream markers "^" and "," as start anchors (see WordIndex).
+    # "^", ",", "#" and '"' have pseudo-words of the same name as start anchors (see WordIndex).
     starts_here: bool = False
     # Word sets that ALL occur in any text the piece matches (one set per required word or
     # group): a text must hold a word of each set, which skips more patterns than `anchors`.
@@ -391,9 +406,14 @@ class _PatternParser:
         if token == "_":
             return _Node(f"{_OPTIONAL_COMMA} {_WORD_CHARS}+", None, None, True)
         if token == "#":
-            return _Node(f"{_OPTIONAL_COMMA} \\d{_WORD_CHARS}*(?= )", None, None, True)
+            return _Node(f"{_OPTIONAL_COMMA} \\d{_WORD_CHARS}*(?= )", _NUMBER_ANCHOR, _NUMBER_ANCHOR, True,
+                         starts_here=True, needs=(_NUMBER_ANCHOR,))
         if token == ",":
             return _Node(" ,", None, frozenset([","]), True, starts_here=True)
+        if token == '"':
+            # The placeholder that stands for quoted words in the stream (analysis._QUOTE_PLACEHOLDER).
+            return _Node(f'{_OPTIONAL_COMMA} "(?= )', _QUOTE_ANCHOR, _QUOTE_ANCHOR, True,
+                         starts_here=True, needs=(_QUOTE_ANCHOR,))
         if token in (")", "]", "|"):
             raise self.error(f"unexpected {token!r}")
         if not all(ch.isalnum() or ch in "'-*%&" or ord(ch) > 127 for ch in token) or "**" in token:
@@ -410,6 +430,10 @@ class _PatternParser:
 
 _BOUNDARY_MARK_RE = re.compile(r"\|(?= )")
 _CLAUSE_MARK_RE = re.compile(r" ,(?= )")
+_QUOTE_MARK_RE = re.compile(r' "(?= )')
+# Pseudo-words in a WordIndex: any number, and the placeholder for quoted words.
+_NUMBER_ANCHOR = frozenset(["#"])
+_QUOTE_ANCHOR = frozenset(['"'])
 
 
 class WordIndex:
@@ -427,6 +451,13 @@ class WordIndex:
         positions = dict(positions)
         positions["^"] = [match.end() for match in _BOUNDARY_MARK_RE.finditer(stream)]
         positions[","] = [match.start() for match in _CLAUSE_MARK_RE.finditer(stream)]
+        # "#" (any number) and '"' (quoted words), so patterns with them start only where they can match.
+        numbers = sorted(offset for word, offsets in positions.items() if word[:1].isdigit() for offset in offsets)
+        if numbers:
+            positions["#"] = numbers
+        quotes = [match.start() for match in _QUOTE_MARK_RE.finditer(stream)]
+        if quotes:
+            positions['"'] = quotes
         self.positions = positions
         self.words = frozenset(positions)
         self._present: int | None = None
@@ -738,13 +769,18 @@ def rule_from_table(table: object, lang: str, source: str, macros: dict, signals
 
     patterns = _string_list(table.get("patterns"), where, "patterns")
     unless = _string_list(table.get("unless"), where, "unless")
+    unless_nearby = _string_list(table.get("unless_nearby"), where, "unless_nearby")
+    unless_reply = _string_list(table.get("unless_reply"), where, "unless_reply")
+    whole_reply = table.get("whole_reply", False)
+    if not isinstance(whole_reply, bool):
+        raise CatalogueError(f"{where}: 'whole_reply' must be true or false")
     detector = table.get("detector", "phrases")
     if detector not in DETECTOR_PARAMS:
         raise CatalogueError(f"{where}: unknown detector {detector!r}; known: {', '.join(DETECTOR_PARAMS)}")
     if detector == "phrases" and not patterns:
         raise CatalogueError(f"{where}: a phrase rule needs 'patterns'")
-    if detector != "phrases" and (patterns or unless):
-        raise CatalogueError(f"{where}: detector {detector!r} takes 'params', not 'patterns'/'unless'")
+    if detector != "phrases" and (patterns or unless or unless_nearby or unless_reply or whole_reply):
+        raise CatalogueError(f"{where}: detector {detector!r} takes 'params', not 'patterns'/'unless'/'unless_nearby'/'whole_reply'")
     statements_only = table.get("statements_only", False)
     questions_only = table.get("questions_only", False)
     if not isinstance(statements_only, bool) or not isinstance(questions_only, bool):
@@ -755,6 +791,8 @@ def rule_from_table(table: object, lang: str, source: str, macros: dict, signals
     try:
         matcher = compile_patterns(patterns, macros) if patterns else None
         unless_matcher = compile_patterns(unless, macros) if unless else None
+        nearby_matcher = compile_patterns(unless_nearby, macros) if unless_nearby else None
+        reply_matcher = compile_patterns(unless_reply, macros) if unless_reply else None
     except CatalogueError as error:
         raise CatalogueError(f"{where}: {error}") from None
 
@@ -777,6 +815,10 @@ def rule_from_table(table: object, lang: str, source: str, macros: dict, signals
         source=source,
         matcher=matcher,
         unless_matcher=unless_matcher,
+        unless_nearby=unless_nearby,
+        nearby_matcher=nearby_matcher,
+        whole_reply=whole_reply,
+        reply_matcher=reply_matcher,
     )
 
 
