@@ -180,7 +180,13 @@ const handlers = {
     const timeoutMs = Math.max(settings.helperTimeoutMs, REWRITE_TIMEOUT_FLOOR_MS);
     return callHelper('/v1/rewrite', { body: analysisBody(message), timeoutMs });
   },
-  [MessageType.CHECK_HELPER_NOW]: () => checkHelper(),
+  // The options page asks right after saving a new helper URL, which may be before
+  // storage.onChanged has reached this worker: check with the settings as stored now.
+  [MessageType.CHECK_HELPER_NOW]: async () => {
+    await settingsLoaded;
+    settings = await Settings.load();
+    return checkHelper();
+  },
   [MessageType.REPORT_EVENT]: (message) => reportEvent(message),
   [MessageType.GET_LOCALE_MESSAGES]: (message) => localeMessages(message.language),
 };
