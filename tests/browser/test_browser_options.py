@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from browser_harness import EXTENSION_DIR, WARN_CATEGORIES, SitePage, default_settings, free_port
 from e2e_texts import RISKY
@@ -110,7 +111,8 @@ def test_valid_helper_url_is_saved_and_used(options, browser, helper):
     assert field.input_value() == new_url
     assert options.locator("#helper-url-error").text_content() == ""
     assert field.get_attribute("aria-invalid") is None
-    assert options.locator("#saved").text_content() == messages("en")["optionsSaved"]
+    # The notice is written just after the storage write that wait_stored saw.
+    expect(options.locator("#saved")).to_have_text(messages("en")["optionsSaved"])
     # Enter in the field saves too; a port nobody listens on is stored and shown as offline.
     dead_url = f"http://127.0.0.1:{free_port()}"
     field.fill(dead_url)
@@ -149,7 +151,8 @@ def test_unchecked_category_no_longer_holds_a_post(options, browser, helper, pag
     category_box(options, "impatient").uncheck()
     expected = [c for c in WARN_CATEGORIES if c != "impatient"]
     assert wait_stored(browser, "holdCategories", expected) == expected
-    assert options.locator("#saved").text_content() == messages("en")["optionsSaved"]
+    # The notice is written just after the storage write that wait_stored saw.
+    expect(options.locator("#saved")).to_have_text(messages("en")["optionsSaved"])
 
     site = SitePage(page, "lexical").open()
     # Only "impatient": posted on the first Enter, no panel (the badge may still advise).
