@@ -299,8 +299,8 @@ def _phrases(rule: Rule, doc: Document, context: "_ContextView", catalogue: Cata
 
 
 def _excused(rule: Rule, doc: Document, sentence: int, catalogue: Catalogue) -> bool:
-    """A sentence that is positive, or shows one of the rule's `unless_signal`s (or, next to it, one of
-    its `unless_signal_nearby`s), does not count."""
+    """A sentence that shows one of the rule's `unless_signal`s (or, next to it, one of its
+    `unless_signal_nearby`s), or is more positive than its `max_sentence_polarity`, does not count."""
     if any(doc.sentence_has(catalogue.signals[name], sentence) for name in rule.params.get("unless_signal", ())):
         return True
     if any(doc.sentence_near_has(catalogue.signals[name], sentence) for name in rule.params.get("unless_signal_nearby", ())):
@@ -375,9 +375,7 @@ def _sentiment(rule: Rule, doc: Document, context: "_ContextView", catalogue: Ca
             continue  # no negative word: the sentence cannot reach a negative threshold
         if doc.sentence_polarity(index) > rule.params["threshold"]:
             continue
-        if any(doc.sentence_has(catalogue.signals[name], index) for name in rule.params["unless_signal"]):
-            continue
-        if any(doc.sentence_near_has(catalogue.signals[name], index) for name in rule.params["unless_signal_nearby"]):
+        if _excused(rule, doc, index, catalogue):
             continue
         findings.append(_finding(rule, *doc.span(words[0], words[-1])))
     return findings
