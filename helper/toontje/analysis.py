@@ -151,11 +151,11 @@ class Document:
         # Not the agent's own words: what they quote or report the customer saying, and links,
         # e-mail addresses, @handles.
         self.hidden = sorted(quoted_spans(text) + reported_spans(text) + machine_spans(text))
-        own = list(text)
+        own_text = text
         for start, end in self.hidden:
-            own[start:end] = " " * (end - start)
-        self.own_text = "".join(own)  # the agent's own words, same indices as text
-        self._hidden_starts = self._tokens_in(self.hidden)
+            own_text = own_text[:start] + " " * (end - start) + own_text[end:]
+        self.own_text = own_text  # the agent's own words, same indices as text
+        self._hidden_starts = hidden_starts = self._tokens_in(self.hidden)
 
         pieces = [_BOUNDARY]
         length = len(_BOUNDARY)
@@ -164,6 +164,10 @@ class Document:
         self.word_sentence: list[int] = []
         self.sentence_bounds: list[tuple[int, int]] = []  # stream (start, end) per sentence
         self.sentence_words: list[range] = []  # indices into self.words per sentence
+        positions: dict[str, list[int]] = {}
+        # Bound methods and locals: this loop runs once per token of every analysed reply.
+        add_piece, add_offset, add_word = pieces.append, self.word_offsets.append, self.words.append
+        add_sentence = self.word_sentence.append
         for index, sentence in enumerate(self.sentences):
             sentence_start = length - 1  # the "|" that precedes the sentence
             in_quote = False
@@ -174,36 +178,38 @@ class Document:
                     if position == vocative_end:
                         # "Hoi Sanne, dat klopt niet": what follows the greeting starts afresh,
                         # so "^" in a pattern matches there too.
-                        pieces.append(_BOUNDARY)
+                        add_piece(_BOUNDARY)
                         length += len(_BOUNDARY)
                     elif token.text in _CLAUSE_BREAKS and pieces[-1] not in (_CLAUSE_BREAK, _BOUNDARY):
-                        pieces.append(_CLAUSE_BREAK)
+                        add_piece(_CLAUSE_BREAK)
                         length += len(_CLAUSE_BREAK)
                     continue
-                if self.is_hidden(token):
+                if hidden_starts and token.start in hidden_starts:
                     if not in_quote:
-                        pieces.append(_QUOTE_PLACEHOLDER)
+                        add_piece(_QUOTE_PLACEHOLDER)
                         length += len(_QUOTE_PLACEHOLDER)
                     in_quote = True
                     continue
                 in_quote = False
-                self.word_offsets.append(length)
-                self.words.append(token)
-                self.word_sentence.append(index)
-                piece = " " + token.norm.replace(",", ".")  # "3,50": commas are clause breaks
-                pieces.append(piece)
-                length += len(piece)
+                word = token.norm.replace(",", ".")  # "3,50": commas are clause breaks
+                offsets = positions.get(word)
+                if offsets is None:
+                    positions[word] = [length]
+                else:
+                    offsets.append(length)
+                add_offset(length)
+                add_word(token)
+                add_sentence(index)
+                add_piece(" " + word)
+                length += len(word) + 1
             if pieces[-1] == _CLAUSE_BREAK:
                 pieces.pop()
                 length -= len(_CLAUSE_BREAK)
-            pieces.append(_BOUNDARY)
+            add_piece(_BOUNDARY)
             length += len(_BOUNDARY)
             self.sentence_bounds.append((sentence_start, length))
             self.sentence_words.append(range(first_word, len(self.words)))
         self.stream = "".join(pieces)
-        positions: dict[str, list[int]] = {}
-        for word, offset in zip(self.words, self.word_offsets):
-            positions.setdefault(word.norm.replace(",", "."), []).append(offset)
         self.word_index = WordIndex(positions, self.stream)
         self._tallies: list[Tally] | None = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "Addressee",
@@ -159,6 +160,7 @@ def _take_honorific(tokens: list[str]) -> tuple[str | None, bool, list[str]]:
     return honorific, saw_title, tokens
 
 
+@lru_cache(maxsize=1024)  # the same thread's author comes with every keystroke
 def addressee_from_author(author: str | None) -> Addressee | None:
     """Who to greet, from a thread's display name; None when it is not a usable person's name.
 
@@ -364,12 +366,13 @@ def mentions_name(reply: str, addressee: Addressee | None) -> bool:
     """Does the reply address this person: their first name, or their surname when formal?"""
     if addressee is None or not reply:
         return False
-    folded_reply = f" {' '.join(re.findall(r'[a-z0-9]+', _fold(reply)))} "
+    folded_reply = _fold(reply)
     candidates = [addressee.first_name] if addressee.first_name else []
     if addressee.formal and addressee.surname:
         candidates.append(addressee.surname)
     for name in candidates:
         words = re.findall(r"[a-z0-9]+", _fold(name))
-        if words and f" {' '.join(words)} " in folded_reply:
+        # The name's words as whole words, with anything but letters and digits between them.
+        if words and re.search(r"(?<![a-z0-9])" + "[^a-z0-9]+".join(words) + "(?![a-z0-9])", folded_reply):
             return True
     return False

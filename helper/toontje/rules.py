@@ -46,14 +46,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from itertools import repeat
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import repeat
 from typing import Iterator
 
 from . import LANGUAGES
-from .text import fold
+from .text import fold, tokenize
 
 CATEGORY_LEVELS = {
     "argumentative": "warn",
@@ -443,7 +444,7 @@ class WordIndex:
     reply is matched against every rule of a catalogue.
     """
 
-    __slots__ = ("positions", "words", "_present", "_positions")
+    __slots__ = ("positions", "words", "stream", "_present", "_segment_masks", "_positions")
 
     def __init__(self, positions: dict[str, list[int]], stream: str = ""):
         # Stream markers as pseudo-words, for patterns that start with "^" or ",": "^" is
@@ -460,7 +461,9 @@ class WordIndex:
             positions['"'] = quotes
         self.positions = positions
         self.words = frozenset(positions)
+        self.stream = stream
         self._present: int | None = None
+        self._segment_masks: list[int] | None = None
         self._positions: dict[int, list[int]] = {}
 
     @property
@@ -473,6 +476,27 @@ class WordIndex:
                 mask |= _word_mask(word)
             self._present = mask
         return self._present
+
+    @property
+    def segment_masks(self) -> list[int]:
+        """Per stream offset, the `present` mask of the stretch between two "|" marks around it.
+
+        No pattern element consumes a "|", so a match lies within one such stretch, and all
+        the words a pattern needs must be in the stretch where it starts: a start position in a
+        sentence that lacks one of them is not tried (most start positions of a long reply).
+        """
+        if self._segment_masks is None:
+            masks: list[int] = []
+            number_mask = _word_mask("#")
+            for segment in self.stream.split("|"):
+                mask = 0
+                for word in segment.split():
+                    mask |= _word_mask(word)
+                    if word[:1].isdigit():
+                        mask |= number_mask
+                masks.extend([mask] * (len(segment) + 1))  # + 1: the "|" itself
+            self._segment_masks = masks
+        return self._segment_masks
 
     def prefixed(self, prefix: str) -> Iterator[int]:
         for word, offsets in self.positions.items():
@@ -556,33 +580,22 @@ class _CompiledPattern:
     anchors: _Anchors | None
     start_anchors: _Anchors | None
     needs: int = 0  # bit mask of anchor sets that must all be present (see _Node.needs)
+    rarest: _Anchors | None = None  # the needed set least common in replies: the key to index it by
 
     def first_match(self, stream: str, index: WordIndex, start: int, end: int) -> re.Match | None:
-        if index.present & self.needs != self.needs:
+        needs = self.needs
+        if index.present & needs != needs:
             return None
         if self.start_anchors is None:
             return self.regex.search(stream, start, end)
         match_at = self.regex.match
+        segment_masks = index.segment_masks
         for position in self.start_anchors.positions(index):
-            if start <= position < end:
+            if start <= position < end and segment_masks[position] & needs == needs:
                 match = match_at(stream, position, end)
                 if match is not None:
                     return match
         return None
-
-    def matches(self, stream: str, index: WordIndex, start: int, end: int) -> list[re.Match]:
-        if index.present & self.needs != self.needs:
-            return []
-        if self.start_anchors is None:
-            return list(self.regex.finditer(stream, start, end))
-        match_at = self.regex.match
-        found = []
-        for position in self.start_anchors.positions(index):
-            if start <= position < end:
-                match = match_at(stream, position, end)
-                if match is not None:
-                    found.append(match)
-        return found
 
 
 @dataclass(frozen=True)
@@ -594,21 +607,36 @@ class PatternSet:
     # Every pattern needs one of these words (None: some pattern has no anchor): a text
     # without any of them skips the whole set in one look-up.
     anchors: _Anchors | None = field(default=None, compare=False)
+    # The patterns by the key of their anchor set, and those without one: a reply tries only
+    # the patterns whose anchor words it holds, instead of checking each pattern of each rule.
+    by_anchor_key: dict[int, tuple[_CompiledPattern, ...]] = field(default_factory=dict, compare=False)
+    anchor_keys: int = field(default=0, compare=False)  # bit mask of the keys in by_anchor_key
+    unanchored: tuple[_CompiledPattern, ...] = field(default=(), compare=False)
 
     def possible(self, index: WordIndex) -> bool:
         return self.anchors is None or self.anchors.present(index)
 
+    def candidates(self, index: WordIndex) -> list[_CompiledPattern]:
+        """The patterns that can match: their anchor words are in the text."""
+        found = list(self.unanchored)
+        keys = index.present & self.anchor_keys
+        while keys:
+            lowest = keys & -keys
+            found.extend(self.by_anchor_key[lowest.bit_length() - 1])
+            keys ^= lowest
+        return found
+
     def spans(self, stream: str, index: WordIndex) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) stream offsets of matches, in order of position."""
-        if not self.possible(index):
-            return []
-        # The loop of _CompiledPattern.matches() inlined: this runs for every rule of a
+        # The loop of _CompiledPattern.first_match() inlined: this runs for every rule of a
         # catalogue on every reply, so call overhead counts.
         found = []
         present = index.present
         memo = index._positions
-        for pattern in self.patterns:
-            if present & pattern.needs != pattern.needs:
+        segment_masks = index.segment_masks
+        for pattern in self.candidates(index):
+            needs = pattern.needs
+            if present & needs != needs:
                 continue
             start_anchors = pattern.start_anchors
             if start_anchors is None:
@@ -617,6 +645,8 @@ class PatternSet:
                 positions = memo.get(start_anchors.key)
                 if positions is None:
                     positions = start_anchors.positions(index)
+                if needs:
+                    positions = [position for position in positions if segment_masks[position] & needs == needs]
                 match_at = pattern.regex.match
                 matches = [match for match in map(match_at, repeat(stream), positions) if match is not None]
             for match in matches:
@@ -633,10 +663,8 @@ class PatternSet:
         return spans
 
     def search(self, stream: str, index: WordIndex, start: int = 0, end: int | None = None) -> bool:
-        if not self.possible(index):
-            return False
         end = len(stream) if end is None else end
-        return any(pattern.first_match(stream, index, start, end) is not None for pattern in self.patterns)
+        return any(pattern.first_match(stream, index, start, end) is not None for pattern in self.candidates(index))
 
 
 def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, str]) -> PatternSet:
@@ -652,14 +680,16 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
         regex = re.compile(node.regex)
         if regex.search(" |") is not None:
             raise CatalogueError(f"pattern {pattern!r} can match without any word")
+        needed = [_anchors(words) for words in (node.needs or ((node.anchors,) if node.anchors else ()))]
         needs = 0
-        for words in (node.needs or ((node.anchors,) if node.anchors else ())):
-            needs |= 1 << _anchors(words).key
+        for anchors in needed:
+            needs |= 1 << anchors.key
         compiled.append(_CompiledPattern(
             regex,
             _anchors(node.anchors) if node.anchors else None,
             _anchors(node.start_anchors) if node.start_anchors else None,
             needs,
+            min(needed, key=_commonness, default=None),
         ))
     anchor_sets = [pattern.anchors for pattern in compiled]
     union = None
@@ -669,7 +699,54 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
             words.update(anchors.exact)
             words.update(prefix + "*" for prefix in anchors.prefixes)
         union = _anchors(frozenset(words))
-    return PatternSet(tuple(patterns), tuple(compiled), union)
+    by_anchor_key: dict[int, list[_CompiledPattern]] = {}
+    for pattern in compiled:
+        if pattern.rarest is not None:
+            by_anchor_key.setdefault(pattern.rarest.key, []).append(pattern)
+    return PatternSet(
+        tuple(patterns), tuple(compiled), union,
+        by_anchor_key={key: tuple(group) for key, group in by_anchor_key.items()},
+        anchor_keys=sum(1 << key for key in by_anchor_key),
+        unanchored=tuple(pattern for pattern in compiled if pattern.rarest is None),
+    )
+
+
+@cache
+def _example_word_counts() -> tuple[dict[str, int], tuple[str, ...]]:
+    """In how many examples of the built-in rules each word (or "#": a number) occurs, and the
+    words sorted: an estimate of how common a word is in replies, for _commonness()."""
+    counts: dict[str, int] = {}
+    for lang in LANGUAGES:
+        data = tomllib.loads(resources.files("toontje").joinpath("rules", f"{lang}.toml").read_text(encoding="utf-8"))
+        for table in data.get("rule", []):
+            for example in table.get("must_fire", []) + table.get("must_not_fire", []):
+                text = example.get("text", "") if isinstance(example, dict) else str(example)
+                words = {token.norm for token in tokenize(text) if token.kind != "punct"}
+                if any(word[:1].isdigit() for word in words):
+                    words.add("#")
+                for word in words:
+                    counts[word] = counts.get(word, 0) + 1
+    return counts, tuple(sorted(counts))
+
+
+_COMMONNESS: dict[int, int] = {}
+
+
+def _commonness(anchors: _Anchors) -> int:
+    """How many rule examples hold a word of `anchors`, summed over its words: a pattern is
+    indexed by the least common set of words it needs (PatternSet.candidates), so a reply
+    looks at few patterns it cannot match."""
+    found = _COMMONNESS.get(anchors.key)
+    if found is None:
+        counts, words = _example_word_counts()
+        found = sum(counts.get(word, 0) for word in anchors.exact)
+        for prefix in anchors.prefixes:
+            at = bisect_left(words, prefix)
+            while at < len(words) and words[at].startswith(prefix):
+                found += counts[words[at]]
+                at += 1
+        _COMMONNESS[anchors.key] = found
+    return found
 
 
 # --- loading ------------------------------------------------------------------------------
