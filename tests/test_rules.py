@@ -114,7 +114,7 @@ def test_house_rule_replaces_a_built_in_rule_with_the_same_id():
     base = load_catalogue("nl")
     replacement = GOOD_RULE.replace('id = "nl-house-test"', 'id = "nl-sarcasm"')
     merged = base.merged_with(parse_catalogue(replacement, "house.toml", "nl", base=base))
-    assert merged.rule("nl-sarcasm").patterns == ("dat doen wij nooit",)
+    assert merged.rule("nl-sarcasm").matcher.sources == ("dat doen wij nooit",)
     assert len(merged.rules) == len(base.rules)
 
 

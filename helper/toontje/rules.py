@@ -153,14 +153,11 @@ class Rule:
     examples_quiet: tuple[Example, ...]
     detector: str
     params: dict
-    patterns: tuple[str, ...]
-    unless: tuple[str, ...]
     statements_only: bool
     questions_only: bool
     source: str
     matcher: PatternSet | None = field(default=None, compare=False, repr=False)
     unless_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
-    unless_nearby: tuple[str, ...] = ()
     nearby_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
     whole_reply: bool = False
     reply_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
@@ -885,14 +882,11 @@ def rule_from_table(table: object, lang: str, source: str, macros: dict, signals
         examples_quiet=_examples(table.get("must_not_fire"), where, "must_not_fire"),
         detector=detector,
         params=_params(table.get("params"), detector, signals, where),
-        patterns=patterns,
-        unless=unless,
         statements_only=statements_only,
         questions_only=questions_only,
         source=source,
         matcher=matcher,
         unless_matcher=unless_matcher,
-        unless_nearby=unless_nearby,
         nearby_matcher=nearby_matcher,
         whole_reply=whole_reply,
         reply_matcher=reply_matcher,
