@@ -121,6 +121,59 @@ def test_valid_helper_url_is_saved_and_used(options, browser, helper):
     options.wait_for_function("() => document.getElementById('helper-status').dataset.state === 'offline'")
 
 
+# Run in the service worker: its next chrome.storage.sync read waits until releaseHeldSettingsRead().
+# The worker's storage.onChanged listener reads the settings before it updates its copy of them, so
+# holding that read keeps the copy stale. Only that one read is held; later ones go straight through.
+HOLD_NEXT_SETTINGS_READ = """() => {
+  const area = chrome.storage.sync;
+  const read = area.get;
+  const held = [];
+  area.get = function heldRead(...args) {
+    area.get = read;
+    return new Promise((resolve) => held.push(() => resolve(read.apply(area, args))));
+  };
+  globalThis.heldSettingsReads = () => held.length;
+  globalThis.releaseHeldSettingsRead = () => {
+    area.get = read;
+    for (const release of held.splice(0)) release();
+  };
+}"""
+
+
+def wait_in_worker(browser, script: str, expected, timeout: float = 5.0):
+    """Poll `script` in the service worker until it returns expected; returns the last value seen."""
+    deadline = time.monotonic() + timeout
+    value = browser.storage(script)
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = browser.storage(script)
+    return value
+
+
+def test_check_helper_uses_a_new_url_before_the_worker_hears_of_it(options, browser, helper):
+    """The options page asks the worker to check the helper right after it stores a new helper URL,
+    which can be before storage.onChanged has updated the worker's copy of the settings (seen as a
+    flaky test under load). Forced here: the worker's copy keeps an old address where nothing
+    listens while the helper answers on the new one; the check must go to the new one."""
+    old_url = f"http://127.0.0.1:{free_port()}"
+    browser.update_settings({"helperUrl": old_url})
+    # `settings` is service-worker.js's top-level copy of the stored settings.
+    assert wait_in_worker(browser, "() => settings.helperUrl", old_url) == old_url
+    open_options(browser, options)
+    status = options.locator("#helper-status")
+    expect(status).to_have_attribute("data-state", "offline")
+
+    browser.storage(HOLD_NEXT_SETTINGS_READ)
+    try:
+        options.evaluate("(url) => Toontje.Settings.save({helperUrl: url})", helper.url)  # what Save stores
+        assert wait_in_worker(browser, "() => heldSettingsReads()", 1) == 1, "storage.onChanged never reached the worker"
+        assert browser.storage("() => settings.helperUrl") == old_url, "the worker's copy must still be the old one"
+        options.locator("#check-helper").click()
+        expect(status).to_have_attribute("data-state", "online")
+    finally:
+        browser.storage("() => globalThis.releaseHeldSettingsRead?.()")
+
+
 @pytest.mark.parametrize("bad", ["ftp://x", "not a url", "https://127.0.0.1:8765", "http://example.com:8765",
                                  "http://127.0.0.1:8765/v1"])
 def test_invalid_helper_url_is_refused_with_a_message(options, browser, settings, bad):
