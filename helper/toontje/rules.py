@@ -514,9 +514,6 @@ class _Anchors:
         self.prefixes = tuple(sorted(word[:-1] for word in words if word.endswith("*")))
         self.key = key
 
-    def present(self, index: WordIndex) -> bool:
-        return bool(index.present >> self.key & 1)
-
     def positions(self, index: WordIndex) -> list[int]:
         found = index._positions.get(self.key)
         if found is None:
@@ -574,7 +571,6 @@ def _anchors(words: frozenset[str]) -> _Anchors:
 @dataclass(frozen=True)
 class _CompiledPattern:
     regex: re.Pattern
-    anchors: _Anchors | None
     start_anchors: _Anchors | None
     needs: int = 0  # bit mask of anchor sets that must all be present (see _Node.needs)
     rarest: _Anchors | None = None  # the needed set least common in replies: the key to index it by
@@ -601,17 +597,11 @@ class PatternSet:
 
     sources: tuple[str, ...]
     patterns: tuple[_CompiledPattern, ...]
-    # Every pattern needs one of these words (None: some pattern has no anchor): a text
-    # without any of them skips the whole set in one look-up.
-    anchors: _Anchors | None = field(default=None, compare=False)
     # The patterns by the key of their anchor set, and those without one: a reply tries only
     # the patterns whose anchor words it holds, instead of checking each pattern of each rule.
     by_anchor_key: dict[int, tuple[_CompiledPattern, ...]] = field(default_factory=dict, compare=False)
     anchor_keys: int = field(default=0, compare=False)  # bit mask of the keys in by_anchor_key
     unanchored: tuple[_CompiledPattern, ...] = field(default=(), compare=False)
-
-    def possible(self, index: WordIndex) -> bool:
-        return self.anchors is None or self.anchors.present(index)
 
     def candidates(self, index: WordIndex) -> list[_CompiledPattern]:
         """The patterns that can match: their anchor words are in the text."""
@@ -625,8 +615,8 @@ class PatternSet:
 
     def spans(self, stream: str, index: WordIndex) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) stream offsets of matches, in order of position."""
-        # The loop of _CompiledPattern.first_match() inlined: this runs for every rule of a
-        # catalogue on every reply, so call overhead counts.
+        # One loop over the candidates, without a method call per pattern: this runs for every
+        # rule of a catalogue on every reply, so call overhead counts.
         found = []
         present = index.present
         memo = index._positions
@@ -683,25 +673,16 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
             needs |= 1 << anchors.key
         compiled.append(_CompiledPattern(
             regex,
-            _anchors(node.anchors) if node.anchors else None,
             _anchors(node.start_anchors) if node.start_anchors else None,
             needs,
             min(needed, key=_commonness, default=None),
         ))
-    anchor_sets = [pattern.anchors for pattern in compiled]
-    union = None
-    if anchor_sets and all(anchor_sets):
-        words: set[str] = set()
-        for anchors in anchor_sets:
-            words.update(anchors.exact)
-            words.update(prefix + "*" for prefix in anchors.prefixes)
-        union = _anchors(frozenset(words))
     by_anchor_key: dict[int, list[_CompiledPattern]] = {}
     for pattern in compiled:
         if pattern.rarest is not None:
             by_anchor_key.setdefault(pattern.rarest.key, []).append(pattern)
     return PatternSet(
-        tuple(patterns), tuple(compiled), union,
+        tuple(patterns), tuple(compiled),
         by_anchor_key={key: tuple(group) for key, group in by_anchor_key.items()},
         anchor_keys=sum(1 << key for key in by_anchor_key),
         unanchored=tuple(pattern for pattern in compiled if pattern.rarest is None),
@@ -714,7 +695,7 @@ def _example_word_counts() -> tuple[dict[str, int], tuple[str, ...]]:
     words sorted: an estimate of how common a word is in replies, for _commonness()."""
     counts: dict[str, int] = {}
     for lang in LANGUAGES:
-        data = tomllib.loads(resources.files("toontje").joinpath("rules", f"{lang}.toml").read_text(encoding="utf-8"))
+        data = tomllib.loads(_builtin_catalogue_text(lang))
         for table in data.get("rule", []):
             for example in table.get("must_fire", []) + table.get("must_not_fire", []):
                 text = example.get("text", "") if isinstance(example, dict) else str(example)
@@ -950,12 +931,16 @@ def parse_catalogue(text: str, source: str, lang: str | None = None, base: Catal
 
 
 @cache
+def _builtin_catalogue_text(lang: str) -> str:
+    return resources.files("toontje").joinpath("rules", f"{lang}.toml").read_text(encoding="utf-8")
+
+
+@cache
 def load_catalogue(lang: str) -> Catalogue:
     """The built-in catalogue for `lang` ("nl" or "en"), loaded once."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
-    text = resources.files("toontje").joinpath("rules", f"{lang}.toml").read_text(encoding="utf-8")
-    return parse_catalogue(text, f"rules/{lang}.toml", lang)
+    return parse_catalogue(_builtin_catalogue_text(lang), f"rules/{lang}.toml", lang)
 
 
 def all_rules() -> list[Rule]:
