@@ -336,6 +336,27 @@ class SitePage:
             "(el) => el.getAttribute('aria-busy') !== 'true'", arg=rewrite.element_handle(), timeout=timeout)
         return rewrite.text_content()
 
+    def choose(self, action: str) -> None:
+        """Click one of the open panel's buttons the way an agent does: after the rewrite has
+        arrived. Its text lands above the buttons and moves them; a click whose press and release
+        straddle that move reaches no button at all."""
+        self.rewrite_text()
+        self.panel.locator(f'[data-action="{action}"]').click()
+
+    def snapshot(self) -> dict:
+        """What a failed test needs to see: panels, posts, focus and the editor's text."""
+        return self.page.evaluate("""() => ({
+          panels: [...document.querySelectorAll('[data-toontje-panel]')].map((panel) => ({
+            for: panel.getAttribute('data-toontje-for'),
+            rewriteBusy: panel.querySelector('[data-toontje-rewrite]')?.getAttribute('aria-busy'),
+            rect: panel.getBoundingClientRect().toJSON(),
+            scrollTop: panel.scrollTop,
+          })),
+          posts: window.fixture?.postedTexts?.() ?? null,
+          focused: document.activeElement ? document.activeElement.outerHTML.slice(0, 160) : null,
+          window: [window.innerWidth, window.innerHeight, window.scrollY],
+        })""")
+
     # editor state --------------------------------------------------------------
     def editor_text(self, box_id: str = "reply-sanne") -> str:
         return self.page.evaluate("(id) => window.fixture.editorText(id)", box_id)

@@ -68,10 +68,29 @@ def settings(browser, helper):
 def page(browser, settings):
     p = browser.context.new_page()
     errors: list[str] = []
+    console: list[str] = []
     p.on("pageerror", lambda e: errors.append(str(e)))
+    p.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     p.page_errors = errors
+    p.console_messages = console
     yield p
     p.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what the page looked like, so a rare failure on CI can be
+    understood from its log alone."""
+    report = yield
+    site = item.funcargs.get("site") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(site, SitePage) and not site.page.is_closed():
+        try:
+            state = site.snapshot()
+        except Exception as error:  # the page may be the thing that broke
+            state = f"(no snapshot: {error})"
+        console = "\n".join(site.page.console_messages[-30:])
+        report.sections.append(("page state at failure", f"{state}\n--- console ---\n{console}"))
+    return report
 
 
 @pytest.fixture(params=KINDS)

@@ -78,10 +78,10 @@ def test_shift_enter_adds_a_line(site):
 
 
 def test_use_rewrite_changes_the_editor_state_and_site_posts_it(site, helper):
-    panel = hold(site)
+    hold(site)
     rewrite = site.rewrite_text().strip()
     assert rewrite and rewrite != RISKY
-    panel.locator('[data-action="use-rewrite"]').click()
+    site.choose("use-rewrite")
     site.panel.wait_for(state="detached")
     site.wait_editor_text(rewrite)  # the editor's own model, not just the DOM
     # The extension is done replacing once it offers the undo (an Enter pressed within the few ms
@@ -97,9 +97,9 @@ def test_use_rewrite_changes_the_editor_state_and_site_posts_it(site, helper):
 
 
 def test_undo_link_in_badge_restores_the_original(site):
-    panel = hold(site)
+    hold(site)
     rewrite = site.rewrite_text().strip()
-    panel.locator('[data-action="use-rewrite"]').click()
+    site.choose("use-rewrite")
     site.wait_editor_text(rewrite)
     undo = site.badge().locator('[data-action="undo"]')
     undo.click()
@@ -112,9 +112,9 @@ def test_undo_link_in_badge_restores_the_original(site):
 
 
 def test_ctrl_z_restores_the_original(site):
-    panel = hold(site)
+    hold(site)
     rewrite = site.rewrite_text().strip()
-    panel.locator('[data-action="use-rewrite"]').click()
+    site.choose("use-rewrite")
     site.wait_editor_text(rewrite)
     site.focus_end()
     site.page.keyboard.press("Control+z")
@@ -123,8 +123,8 @@ def test_ctrl_z_restores_the_original(site):
 
 
 def test_post_anyway_posts_the_original_exactly_once(site):
-    panel = hold(site)
-    panel.locator('[data-action="post-anyway"]').click()
+    hold(site)
+    site.choose("post-anyway")
     assert site.wait_posted(1) == [RISKY]
     site.settle()
     assert site.posts() == [RISKY], "post-anyway must post exactly once"
@@ -162,8 +162,8 @@ def test_escape_in_the_box_while_the_panel_is_open_is_edit(site):
 
 
 def test_edit_button_keeps_text_and_does_not_post(site):
-    panel = hold(site)
-    panel.locator('[data-action="edit"]').click()
+    hold(site)
+    site.choose("edit")
     site.panel.wait_for(state="detached")
     assert site.editor_text() == RISKY
     site.settle()
@@ -222,7 +222,7 @@ def test_facebook_send_button_is_guarded_too(site):
     panel = site.panel
     panel.wait_for(state="visible")
     assert site.posts() == []
-    panel.locator('[data-action="post-anyway"]').click()
+    site.choose("post-anyway")
     assert site.wait_posted(1) == [RISKY]
     site.write(SAFE)
     site.submit(how="button")
@@ -232,9 +232,13 @@ def test_facebook_send_button_is_guarded_too(site):
 
 
 def test_panel_in_a_low_window_scrolls_instead_of_covering_the_reply(site, helper):
-    site.page.set_viewport_size({"width": 900, "height": 400})
-    site.box().evaluate("(box) => box.scrollIntoView({block: 'center'})")
     hold(site)
+    site.rewrite_text()
+    # Low enough that the panel fits on neither side of the box, high enough that the window
+    # would hold the whole panel: the panel must scroll without the stylesheet's cap doing it.
+    natural = site.panel.evaluate("(panel) => panel.scrollHeight + panel.offsetHeight - panel.clientHeight")
+    site.page.set_viewport_size({"width": 900, "height": natural + 60})
+    site.box().evaluate("(box) => box.scrollIntoView({block: 'center'})")
     # Held until the panel sits clear of the box, inside the window; a timeout fails the test.
     site.page.wait_for_function("""(box) => {
       const panel = document.querySelector('[data-toontje-panel]').getBoundingClientRect();
@@ -244,6 +248,14 @@ def test_panel_in_a_low_window_scrolls_instead_of_covering_the_reply(site, helpe
     }""", arg=site.box().element_handle(), timeout=3000)
     scrolls = site.panel.evaluate("(panel) => panel.scrollHeight > panel.clientHeight")
     assert scrolls, "the window was meant to be too low for the whole panel on either side"
-    site.panel.locator('[data-action="post-anyway"]').scroll_into_view_if_needed()
-    site.panel.locator('[data-action="post-anyway"]').click()
+    # The agent scrolls the panel with the wheel; the panel keeps following its box (every scroll
+    # re-places it) but must not jump back to its top.
+    site.panel.hover()
+    site.page.mouse.wheel(0, 120)
+    site.page.wait_for_function("(panel) => panel.scrollTop > 0", arg=site.panel.element_handle(), timeout=3000)
+    scrolled = site.panel.evaluate("(panel) => panel.scrollTop")
+    after_frames = site.panel.evaluate("""(panel) => new Promise((resolve) => requestAnimationFrame(
+      () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(panel.scrollTop)))))""")
+    assert after_frames == scrolled, "re-placing the panel reset the agent's scroll position inside it"
+    site.choose("post-anyway")
     assert site.wait_posted(1) == [RISKY]

@@ -29,27 +29,35 @@
     return { top, left };
   }
 
+  // The panel's full height even while a max-height clips it. Lifting the max-height to measure
+  // would reset the panel's scroll position, and this runs on every scroll, the panel's own too.
+  function naturalHeight(element) {
+    const stylesheetCap = window.innerHeight - 2 * VIEWPORT_MARGIN_PX;
+    return Math.min(element.scrollHeight + element.offsetHeight - element.clientHeight, stylesheetCap);
+  }
+
   // The panel goes below the box when it fits, else above. In a window too low for either, it
   // takes the roomier side and scrolls inside, so it never covers the reply it is about; only
   // when even that side is tiny does it overlap the box, at the bottom of the window.
   function placePanel(element, rect) {
-    element.style.maxHeight = '';
-    const height = element.offsetHeight;
+    const height = naturalHeight(element);
     const width = element.offsetWidth;
     const roomBelow = window.innerHeight - VIEWPORT_MARGIN_PX - (rect.bottom + GAP_PX);
     const roomAbove = rect.top - GAP_PX - VIEWPORT_MARGIN_PX;
     let top;
+    let maxHeight = '';
     if (height <= roomBelow) {
       top = rect.bottom + GAP_PX;
     } else if (height <= roomAbove) {
       top = rect.top - GAP_PX - height;
     } else if (Math.max(roomBelow, roomAbove) >= MIN_PANEL_HEIGHT_PX) {
       const below = roomBelow >= roomAbove;
-      element.style.maxHeight = `${Math.floor(below ? roomBelow : roomAbove)}px`;
+      maxHeight = `${Math.floor(below ? roomBelow : roomAbove)}px`;
       top = below ? rect.bottom + GAP_PX : VIEWPORT_MARGIN_PX;
     } else {
       top = Math.max(VIEWPORT_MARGIN_PX, window.innerHeight - height - VIEWPORT_MARGIN_PX);
     }
+    if (element.style.maxHeight !== maxHeight) element.style.maxHeight = maxHeight;
     const left = Math.max(VIEWPORT_MARGIN_PX, Math.min(rect.left, window.innerWidth - width - VIEWPORT_MARGIN_PX));
     return { top, left };
   }
