@@ -186,6 +186,15 @@ def test_sentences_and_questions():
     assert [s.is_question for s in sentences] == [False, True, False, False]
 
 
+def test_an_emoji_before_a_capital_ends_a_sentence():
+    # Typed comments often end a sentence with an emoji instead of a full stop.
+    text = "Bij ons werkt het gewoon 🙂 Misschien ligt het aan je wifi? Wij ❤️ onze klanten 😊"
+    sentences = split_sentences(text)
+    assert [text[s.start:s.end] for s in sentences] == [
+        "Bij ons werkt het gewoon 🙂", "Misschien ligt het aan je wifi?", "Wij ❤️ onze klanten 😊"]
+    assert [s.is_question for s in sentences] == [False, True, False]
+
+
 def test_quote_detection_leaves_apostrophes_alone():
     text = "Zo'n dag, 's avonds: u schreef 'slecht' en \"nooit meer\"."
     spans = [text[a:b] for a, b in quoted_spans(text)]

@@ -32,7 +32,9 @@ _ABBREVIATIONS = frozenset(
     "vs o.a i.p.v m.b.t t.a.v d.w.z e.g i.e a.u.b s.v.p no st jr sr".split()
 )
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
-_SENTENCE_END_RE = re.compile(r"[.!?…]+|\n\s*\n|\n")
+# An emoji between a word and a capital also ends a sentence, as people type in comments:
+# "dat werkt bij ons gewoon 🙂 Misschien ligt het aan je wifi?"
+_SENTENCE_END_RE = re.compile(rf"[.!?…]+|\n\s*\n|\n|(?<=\w)[ \t]*{_EMOJI}(?=[ \t]+[A-ZÀ-ÖØ-Þ])")
 _CLOSERS = "\"'”’»)]"
 
 # Quote pairs: opener -> closers. Straight quotes are quotes only when they open after
@@ -102,7 +104,7 @@ def tokenize(text: str) -> list[Token]:
 
 def _ends_sentence(text: str, boundary: re.Match) -> bool:
     mark = boundary.group()
-    if "\n" in mark or mark[0] in "!?…":
+    if "\n" in mark or mark[0] in "!?…" or _is_emoji(mark.lstrip()[0]):
         return True
     # A full stop: not after an abbreviation or an initial, not inside a number ("3.5", "12.30").
     before = text[max(0, boundary.start() - 20) : boundary.start()]  # an abbreviation is short
