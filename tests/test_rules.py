@@ -3,6 +3,7 @@
 import pytest
 
 from toontje import LANGUAGES
+from toontje.api import create_app
 from toontje.analysis import DETECTORS, Context, Document, analyze, example_failures, find_all
 from toontje.rules import (
     CATEGORY_LEVELS,
@@ -116,6 +117,20 @@ def test_house_rule_replaces_a_built_in_rule_with_the_same_id():
     merged = base.merged_with(parse_catalogue(replacement, "house.toml", "nl", base=base))
     assert merged.rule("nl-sarcasm").matcher.sources == ("dat doen wij nooit",)
     assert len(merged.rules) == len(base.rules)
+
+
+def test_a_catalogue_compiles_its_regexes_on_use_or_all_at_once():
+    base = load_catalogue("nl")
+    catalogue = parse_catalogue(GOOD_RULE, "house.toml", "nl", base=base)
+    patterns = catalogue.rule("nl-house-test").matcher.patterns
+    assert all(pattern._compiled is None for pattern in patterns), "a one-off check should not compile every regex"
+    catalogue.compile_regexes()
+    assert all(pattern._compiled is not None for pattern in patterns)
+    # The server compiles both built-in catalogues before its first request (api.create_app).
+    create_app({"PORT": 8765})
+    for lang in LANGUAGES:
+        signal_patterns = [p for patterns in load_catalogue(lang).signals.values() for p in patterns.patterns]
+        assert signal_patterns and all(pattern._compiled is not None for pattern in signal_patterns)
 
 
 @pytest.mark.parametrize(

@@ -530,11 +530,6 @@ def risk_score(findings: list[Finding], polarity: float) -> int:
     return min(15, round(15 * negativity))
 
 
-# Compile the built-in catalogues now, not on the first request.
-for _lang in LANGUAGES:
-    load_catalogue(_lang)
-
-
 def analyze(
     text: str,
     lang: str = "auto",

@@ -32,7 +32,7 @@ from . import LANGUAGES, __version__
 from .analysis import Context
 from .house_rules import analyze_with, current_house_rules, watch_house_rules
 from .rewrite import rewrite
-from .rules import all_rules
+from .rules import all_rules, load_catalogue
 
 DEFAULT_PORT = 8765
 MAX_BODY_BYTES = 64 * 1024
@@ -104,6 +104,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(dashboard)
     watch_house_rules(app)
+    # Compiling the catalogues takes seconds: do it now, not during the first requests.
+    for lang in LANGUAGES:
+        load_catalogue(lang).compile_regexes()
     return app
 
 

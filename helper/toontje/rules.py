@@ -192,6 +192,18 @@ class Catalogue:
     signals: dict[str, PatternSet]
     signal_sources: dict[str, tuple[str, ...]]
 
+    def compile_regexes(self) -> None:
+        """Compile every pattern's regex now instead of on first use."""
+        pattern_sets = list(self.signals.values()) + [
+            pattern_set
+            for rule in self.rules
+            for pattern_set in (rule.matcher, rule.unless_matcher, rule.nearby_matcher, rule.reply_matcher)
+            if pattern_set is not None
+        ]
+        for pattern_set in pattern_sets:
+            for pattern in pattern_set.patterns:
+                pattern.regex  # noqa: B018 (compiles it)
+
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:
@@ -570,10 +582,22 @@ def _anchors(words: frozenset[str]) -> _Anchors:
 
 @dataclass(frozen=True)
 class _CompiledPattern:
-    regex: re.Pattern
+    source: str  # the regex over the word stream
     start_anchors: _Anchors | None
     needs: int = 0  # bit mask of anchor sets that must all be present (see _Node.needs)
     rarest: _Anchors | None = None  # the needed set least common in replies: the key to index it by
+    _compiled: re.Pattern | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def regex(self) -> re.Pattern:
+        # Compiled on first use: compiling every regex of a catalogue takes seconds, and a one-off
+        # `toontje check` needs only the few its reply's words reach. The server compiles them all
+        # at start (Catalogue.compile_regexes), so no request waits.
+        compiled = self._compiled
+        if compiled is None:
+            compiled = re.compile(self.source)
+            object.__setattr__(self, "_compiled", compiled)
+        return compiled
 
     def first_match(self, stream: str, index: WordIndex, start: int, end: int) -> re.Match | None:
         needs = self.needs
@@ -664,15 +688,14 @@ def compile_patterns(patterns: list[str] | tuple[str, ...], macros: dict[str, st
         if not isinstance(pattern, str):
             raise CatalogueError(f"pattern {pattern!r} is not a string")
         node = _PatternParser(fold(expand_macros(pattern, macros))).parse()
-        regex = re.compile(node.regex)
-        if regex.search(" |") is not None:
+        if not node.required:
             raise CatalogueError(f"pattern {pattern!r} can match without any word")
         needed = [_anchors(words) for words in (node.needs or ((node.anchors,) if node.anchors else ()))]
         needs = 0
         for anchors in needed:
             needs |= 1 << anchors.key
         compiled.append(_CompiledPattern(
-            regex,
+            node.regex,
             _anchors(node.start_anchors) if node.start_anchors else None,
             needs,
             min(needed, key=_commonness, default=None),
