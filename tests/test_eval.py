@@ -17,20 +17,21 @@ from toontje import evaluation as ev
 # Quality gates: (minimum recall on risky replies, maximum false-warning rate on ok ones) per set and
 # language. Issue 2's targets are recall >= 0.95 and false warnings <= 0.05 on replies the rules were
 # not written from, <= 0.03 on real brand replies.
-# - dev and holdout to holdout4 have been tuned on (tests/eval/README.md), so they hold the targets
+# - dev and holdout to holdout5 have been tuned on (tests/eval/README.md), so they hold the targets
 #   (just under the 1.000 they reached, so one odd row does not fail the suite).
-# - holdout5 is blind: its recall gate sits just under the figures measured when the catalogue last
+# - holdout6 is blind: its recall gate sits just under the figures measured when the catalogue last
 #   changed (README, "Evidence"), so a change that loses ground fails; recall is still short of 0.95.
 TUNED_RECALL = 0.97
-HOLDOUT5_NL_RECALL = 0.74  # measured 0.759 (false warnings 0.019) on 2026-11-23
-HOLDOUT5_EN_RECALL = 0.77  # measured 0.788 (false warnings 0.000) on 2026-11-23
+HOLDOUT6_NL_RECALL = 0.60  # measured 0.615 (false warnings 0.025) on 2026-11-23
+HOLDOUT6_EN_RECALL = 0.63  # measured 0.652 (false warnings 0.041) on 2026-11-23
 GATES = {
     ("dev", "nl"): (0.95, 0.05), ("dev", "en"): (0.95, 0.05),
     ("holdout", "nl"): (0.95, 0.05), ("holdout", "en"): (0.95, 0.05),
     ("holdout2", "nl"): (TUNED_RECALL, 0.05), ("holdout2", "en"): (TUNED_RECALL, 0.05),
     ("holdout3", "nl"): (TUNED_RECALL, 0.05), ("holdout3", "en"): (TUNED_RECALL, 0.05),
     ("holdout4", "nl"): (TUNED_RECALL, 0.05), ("holdout4", "en"): (TUNED_RECALL, 0.05),
-    ("holdout5", "nl"): (HOLDOUT5_NL_RECALL, 0.05), ("holdout5", "en"): (HOLDOUT5_EN_RECALL, 0.05),
+    ("holdout5", "nl"): (TUNED_RECALL, 0.05), ("holdout5", "en"): (TUNED_RECALL, 0.05),
+    ("holdout6", "nl"): (HOLDOUT6_NL_RECALL, 0.05), ("holdout6", "en"): (HOLDOUT6_EN_RECALL, 0.05),
 }
 BRAND_MAX_FALSE_WARN = 0.03
 

@@ -9,11 +9,11 @@ import pytest
 
 EVAL_DIR = Path(__file__).parent / "eval"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SETS = {name: EVAL_DIR / f"{name}.jsonl" for name in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")}
+SETS = {name: EVAL_DIR / f"{name}.jsonl" for name in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")}
 # The letter in each set's row ids: nl-d-001 (dev), nl-h-001 (holdout), nl-b-001 (holdout2), nl-c-001 (holdout3),
-# nl-e-001 (holdout4), nl-f-001 (holdout5).
-ID_LETTERS = {"dev": "d", "holdout": "h", "holdout2": "b", "holdout3": "c", "holdout4": "e", "holdout5": "f"}
-HELD_OUT = ("holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+# nl-e-001 (holdout4), nl-f-001 (holdout5), nl-g-001 (holdout6).
+ID_LETTERS = {"dev": "d", "holdout": "h", "holdout2": "b", "holdout3": "c", "holdout4": "e", "holdout5": "f", "holdout6": "g"}
+HELD_OUT = ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 WARN_CATEGORIES = {"argumentative", "attacking", "defensive", "impatient", "dismissive", "emotional"}
 REVIEW_CATEGORIES = {"missing-name", "missing-empathy", "missing-private-channel", "cliche",
