@@ -344,7 +344,7 @@ class SitePage:
         self.panel.locator(f'[data-action="{action}"]').click()
 
     def snapshot(self) -> dict:
-        """What a failed test needs to see: panels, posts, focus and the editor's text."""
+        """What a failed test needs to see: the open panels, the posts, the focused element and the window."""
         return self.page.evaluate("""() => ({
           panels: [...document.querySelectorAll('[data-toontje-panel]')].map((panel) => ({
             for: panel.getAttribute('data-toontje-for'),

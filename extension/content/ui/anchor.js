@@ -32,6 +32,7 @@
   // The panel's full height even while a max-height clips it. Lifting the max-height to measure
   // would reset the panel's scroll position, and this runs on every scroll, the panel's own too.
   function naturalHeight(element) {
+    // toontje.css caps the panel at calc(100vh - 16px) = the window less both margins.
     const stylesheetCap = window.innerHeight - 2 * VIEWPORT_MARGIN_PX;
     return Math.min(element.scrollHeight + element.offsetHeight - element.clientHeight, stylesheetCap);
   }
